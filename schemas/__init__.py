@@ -1,0 +1,1 @@
+"""The data contract as code: canonical columns, header aliases, output schemas."""

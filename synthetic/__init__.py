@@ -1,0 +1,1 @@
+"""rosterlink synthetic."""
