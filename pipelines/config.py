@@ -1,0 +1,52 @@
+"""The one typed configuration of a rosterlink run: folders, engine, threshold overrides, demo sizes."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, cast
+
+Engine = Literal["pandas", "spark"]
+ENGINES: tuple[Engine, ...] = ("pandas", "spark")
+
+INPUT_ENV = "ROSTERLINK_INPUT"
+OUTPUT_ENV = "ROSTERLINK_OUTPUT"
+ENGINE_ENV = "ROSTERLINK_ENGINE"
+
+DEFAULT_DEMO_DIR = Path("demo_output")
+DEFAULT_DEMO_PERSONS = 3000
+DEFAULT_DEMO_SEED = 20240501
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Where a run reads and writes, which engine links, and optional threshold overrides."""
+
+    input_dir: Path
+    output_dir: Path
+    engine: Engine = "pandas"
+    match_threshold: float | None = None
+    review_floor: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)}")
+        for name in ("match_threshold", "review_floor"):
+            value = getattr(self, name)
+            if value is not None and not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1")
+        if (self.match_threshold is not None and self.review_floor is not None
+                and self.review_floor > self.match_threshold):
+            raise ValueError("review_floor must not exceed match_threshold")
+
+
+def config_from_env() -> RunConfig:
+    """The configuration `dagster dev` uses: ROSTERLINK_* env vars, else the demo folders in the cwd."""
+    engine = os.environ.get(ENGINE_ENV, "pandas")
+    if engine not in ENGINES:
+        raise ValueError(f"{ENGINE_ENV} must be one of {', '.join(ENGINES)}")
+    return RunConfig(
+        input_dir=Path(os.environ.get(INPUT_ENV, str(DEFAULT_DEMO_DIR / "input"))),
+        output_dir=Path(os.environ.get(OUTPUT_ENV, str(DEFAULT_DEMO_DIR / "output"))),
+        engine=cast(Engine, engine),
+    )
