@@ -140,16 +140,14 @@ def write_report(html: str, output_dir: Path) -> Path:
     return _write_text(Path(output_dir) / REPORT_FILE, html)
 
 
-def write_person_id_map(mapping: dict[str, str], output_dir: Path) -> Path:
-    """Keep record_key -> person_id for the next run on this output folder."""
-    frame = pd.DataFrame({"record_key": list(mapping), "person_id": list(mapping.values())})
-    return write_parquet(frame, Path(output_dir) / PERSON_ID_MAP_FILE, PERSON_ID_MAP)
+def write_person_id_map(mapping: pd.DataFrame, output_dir: Path) -> Path:
+    """Keep the (record_key, person_id) mapping for the next run on this output folder."""
+    return write_parquet(mapping, Path(output_dir) / PERSON_ID_MAP_FILE, PERSON_ID_MAP)
 
 
-def read_person_id_map(output_dir: Path) -> dict[str, str]:
-    """The mapping a previous run left in this output folder; empty when there is none."""
+def read_person_id_map(output_dir: Path) -> pd.DataFrame:
+    """The (record_key, person_id) mapping a previous run left here; no rows when there is none."""
     path = Path(output_dir) / PERSON_ID_MAP_FILE
     if not path.exists():
-        return {}
-    table = pq.read_table(path, columns=["record_key", "person_id"])
-    return dict(zip(table.column("record_key").to_pylist(), table.column("person_id").to_pylist()))
+        return pd.DataFrame({"record_key": pd.Series([], dtype=object), "person_id": pd.Series([], dtype=object)})
+    return pq.read_table(path, columns=["record_key", "person_id"]).to_pandas()

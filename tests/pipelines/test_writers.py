@@ -80,10 +80,12 @@ def test_unknown_output_name_is_refused(tmp_path):
 
 
 def test_person_id_map_round_trip(tmp_path):
-    assert writers.read_person_id_map(tmp_path) == {}
-    mapping = {"station:S1": "P000001", "police:X9": "P000001", "poverty:A": "P000002"}
+    empty = writers.read_person_id_map(tmp_path)
+    assert len(empty) == 0 and list(empty.columns) == ["record_key", "person_id"]
+    mapping = pd.DataFrame({"record_key": ["station:S1", "police:X9", "poverty:A"],
+                            "person_id": ["P000001", "P000001", "P000002"]})
     writers.write_person_id_map(mapping, tmp_path)
-    assert writers.read_person_id_map(tmp_path) == mapping
+    pd.testing.assert_frame_equal(writers.read_person_id_map(tmp_path), mapping)
 
 
 def test_run_summary_carries_contract_version(tmp_path):
