@@ -38,15 +38,21 @@ REGISTRY_SOURCES: frozenset[str] = frozenset({"poverty", "village"})
 
 def pick_per_person(codes: np.ndarray, values: pd.Series, priority: np.ndarray, n_persons: int) -> pd.Series:
     """Chosen value per person code 0..n_persons-1: highest priority, then most frequent, then smallest."""
-    candidates = pd.DataFrame({"code": codes, "priority": priority, "value": values.to_numpy()})
-    candidates = candidates[values.notna().to_numpy()]
-    counted = candidates.groupby(["code", "priority", "value"], sort=False).size().reset_index(name="n")
-    chosen = counted.sort_values(
-        ["code", "priority", "n", "value"], ascending=[True, False, False, True], kind="stable"
-    ).drop_duplicates("code")
-    empty = pd.Series(index=pd.RangeIndex(n_persons), dtype=values.dtype)
-    picked = pd.Series(chosen["value"].to_numpy(), index=chosen["code"].to_numpy())
-    return picked.reindex(empty.index).astype(values.dtype) if len(picked) else empty
+    value_codes, uniques = pd.factorize(values, sort=True)
+    known = value_codes >= 0
+    n_values = max(len(uniques), 1)
+    n_priorities = int(priority.max()) + 1 if len(priority) else 1
+    keys = (codes[known].astype(np.int64) * n_priorities + priority[known]) * n_values + value_codes[known]
+    distinct, counts = np.unique(keys, return_counts=True)
+    value_code = distinct % n_values
+    person_priority = distinct // n_values
+    rank = person_priority % n_priorities
+    person = person_priority // n_priorities
+    order = np.lexsort((value_code, -counts, -rank, person))
+    first = order[np.r_[True, person[order][1:] != person[order][:-1]]] if len(order) else order
+    picked = pd.Series(pd.Index(uniques)[value_code[first]], index=person[first], dtype=values.dtype)
+    picked = picked.reindex(pd.RangeIndex(n_persons))
+    return picked.where(picked.notna(), None) if picked.dtype == object else picked
 
 
 def _stacked(parts: list[tuple[np.ndarray, pd.Series, int]]) -> tuple[np.ndarray, pd.Series, np.ndarray]:

@@ -8,6 +8,7 @@ that poverty record's link probability within its person.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 POVERTY_SOURCE = "poverty"
@@ -15,12 +16,25 @@ POVERTY_SOURCE = "poverty"
 
 def records_with_person(normalized: pd.DataFrame, record_links: pd.DataFrame) -> pd.DataFrame:
     """normalized with person_id and match_probability from record_links, same row order."""
-    links = record_links[["source", "record_id", "person_id", "match_probability"]]
-    joined = normalized.merge(links, on=["source", "record_id"], how="left", validate="one_to_one")
-    unlinked = int(joined["person_id"].isna().sum())
+    person_id = np.full(len(normalized), None, dtype=object)
+    probability = np.full(len(normalized), np.nan)
+    source = normalized["source"].to_numpy(dtype=object)
+    record_id = normalized["record_id"].to_numpy(dtype=object)
+    links_source = record_links["source"].to_numpy(dtype=object)
+    for name in pd.unique(source):
+        rows = np.flatnonzero(source == name)
+        links = record_links[links_source == name]
+        links_index = pd.Index(links["record_id"].to_numpy(dtype=object))
+        if not links_index.is_unique:
+            raise ValueError(f"record_links repeats record ids of source {name}")
+        found = links_index.get_indexer(record_id[rows])
+        linked = found >= 0
+        person_id[rows[linked]] = links["person_id"].to_numpy(dtype=object)[found[linked]]
+        probability[rows[linked]] = links["match_probability"].to_numpy(dtype="float64")[found[linked]]
+    unlinked = int(pd.isna(person_id).sum())
     if unlinked:
         raise ValueError(f"{unlinked} normalized records have no row in record_links")
-    return joined
+    return normalized.assign(person_id=person_id, match_probability=probability)
 
 
 def poverty_matches(normalized: pd.DataFrame, record_links: pd.DataFrame) -> pd.DataFrame:
