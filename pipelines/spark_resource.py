@@ -1,0 +1,46 @@
+"""Dagster resource holding one SparkSession per run: created on first use, stopped at teardown."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import dagster as dg
+from pydantic import Field, PrivateAttr
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+DEFAULT_CONF: dict[str, str] = {
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.sql.session.timeZone": "UTC",
+}
+
+
+def build_spark_session(master: str, app_name: str, conf: dict[str, str]) -> "SparkSession":
+    """A SparkSession for this master with the default conf overridden by `conf`."""
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.master(master).appName(app_name)
+    for key, value in {**DEFAULT_CONF, **conf}.items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
+
+
+class SparkSessionResource(dg.ConfigurableResource):
+    """The SparkSession for the Spark linkage engine; `master` is e.g. local[*] or spark://host:7077."""
+
+    master: str = Field(default="local[*]", description="spark.master: local[n], spark://..., yarn, k8s://...")
+    app_name: str = Field(default="rosterlink", description="Spark application name")
+    conf: dict[str, str] = Field(default_factory=dict, description="extra Spark conf, e.g. spark.executor.memory")
+
+    _session: "SparkSession | None" = PrivateAttr(default=None)
+
+    def get_session(self) -> "SparkSession":
+        """The run's SparkSession, created on first call."""
+        if self._session is None:
+            self._session = build_spark_session(self.master, self.app_name, dict(self.conf))
+        return self._session
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._session is not None:
+            self._session.stop()
+            self._session = None
