@@ -1,0 +1,122 @@
+"""Birth: intervals of the birth year from the date field, an age at an event, or the id number.
+
+Levels of the `birth` comparison (-1 when a side knows nothing of its birth):
+
+| level | label | rule |
+|---|---|---|
+| 5 | same date | same day (field at day precision, else the id's embedded date) |
+| 4 | same year and month | |
+| 3 | same year | both years exact (a date of any precision, or the id) and equal |
+| 2 | within one year | both years exact, one apart |
+| 1 | compatible estimate | a side known only from an age: the year intervals overlap or are at most AGE_SLACK_YEARS apart |
+| 0 | conflict | anything else |
+
+The written field wins over the id's date when both are present (the id may be a relative's).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from linkage.dates import parse_dates
+
+BIRTH_LEVELS: tuple[str, ...] = (
+    "conflict", "compatible estimate", "within one year", "same year", "same year and month", "same date",
+)
+AGE_SLACK_YEARS = 2
+"""Ages are estimated at intake: an age-only interval may miss the true year by this much."""
+MAX_AGE = 120
+BIRTH_FIELDS: tuple[str, ...] = ("birth_date", "birth_year_lo", "birth_year_hi", "birth_precision")
+EFFECTIVE_FIELDS: tuple[str, ...] = ("birth_day_code", "birth_month_code", "birth_lo", "birth_hi", "birth_exact")
+
+
+def parse_ages(values: pd.Series) -> pd.Series:
+    """Whole years from an age text (`35`, `35岁`, `约35`, `35.0`), Int32; None outside 0..MAX_AGE."""
+    text = values.map(lambda v: v if isinstance(v, str) else None if v is None or v != v else str(v))
+    digits = text.astype(object).str.normalize("NFKC").str.extract(r"(\d{1,3})(?:\.\d*)?", expand=False)
+    ages = pd.to_numeric(digits, errors="coerce")
+    return ages.where((ages >= 0) & (ages <= MAX_AGE)).astype("Int32")
+
+
+def birth_fields(birth_text: pd.Series, age_text: pd.Series, event_date: pd.Series) -> pd.DataFrame:
+    """birth_date (day precision only), birth_year_lo/hi (Int32), birth_precision, birth_month (Int32 yyyymm).
+
+    A date of any precision gives its year (lo = hi); else an age at a dated event gives
+    event year - age - 1 .. event year - age (precision `age`).
+    """
+    dates, precision = parse_dates(birth_text.reset_index(drop=True))
+    ages = parse_ages(age_text.reset_index(drop=True))
+    event_year = pd.Series(pd.DatetimeIndex(event_date.to_numpy()).year, dtype="Int32")
+    has_date = dates.notna()
+    year = pd.Series(dates.dt.year, dtype="Int32")
+    from_age = ~has_date & ages.notna() & event_year.notna()
+    lo = year.where(has_date, (event_year - ages - 1).where(from_age))
+    hi = year.where(has_date, (event_year - ages).where(from_age))
+    month = (year * 100 + pd.Series(dates.dt.month, dtype="Int32")).where(precision.isin(["day", "month"]))
+    frame = pd.DataFrame({
+        "birth_date": dates.where(precision == "day").astype("datetime64[ns]"),
+        "birth_year_lo": lo.astype("Int32"),
+        "birth_year_hi": hi.astype("Int32"),
+        "birth_precision": precision.where(has_date, pd.Series(np.where(from_age, "age", None))).astype(object),
+        "birth_month": month.astype("Int32"),
+    })
+    frame["birth_precision"] = frame["birth_precision"].where(frame["birth_precision"].notna(), None)
+    frame.index = birth_text.index
+    return frame
+
+
+def _int_or_missing(values: pd.Series) -> np.ndarray:
+    return values.astype("Int64").fillna(-1).to_numpy(dtype=np.int64)
+
+
+def effective_birth(fields: pd.DataFrame, id_birth_date: pd.Series, id_usable: pd.Series) -> pd.DataFrame:
+    """Integer codes for comparison and blocking: the field where present, else the id's date.
+
+    The id's date also refines a coarser field (a year alone) when its year lies in the field's
+    interval; a conflicting id date is ignored (the written field wins).
+
+    birth_day_code (days since 1970, -1 missing), birth_month_code (year*12+month-1, -1),
+    birth_lo / birth_hi (years, -1), birth_exact (year known exactly, not from an age).
+    """
+    id_date = pd.Series(id_birth_date.to_numpy(), index=fields.index).where(id_usable.to_numpy())
+    id_year = pd.Series(id_date.dt.year, index=fields.index, dtype="Int64")
+    field_lo, field_hi = fields["birth_year_lo"].astype("Int64"), fields["birth_year_hi"].astype("Int64")
+    consistent = (field_lo.isna() | ((field_lo <= id_year) & (id_year <= field_hi))).fillna(False)
+    id_date = id_date.where(consistent.to_numpy(dtype=bool))
+    day = fields["birth_date"].where(fields["birth_date"].notna(), id_date)
+    id_month = pd.Series(id_date.dt.year * 100 + id_date.dt.month, index=fields.index, dtype="Int64")
+    month = fields["birth_month"].astype("Int64").where(fields["birth_month"].notna(), id_month)
+    lo = field_lo.where(field_lo.notna(), id_year)
+    hi = field_hi.where(field_hi.notna(), id_year)
+    month_code = _int_or_missing(month)
+    return pd.DataFrame({
+        "birth_day_code": np.where(day.notna(), day.to_numpy(dtype="datetime64[D]").astype(np.int64), -1),
+        "birth_month_code": np.where(month_code >= 0, (month_code // 100) * 12 + month_code % 100 - 1, -1),
+        "birth_lo": _int_or_missing(lo),
+        "birth_hi": _int_or_missing(hi),
+        "birth_exact": (fields["birth_precision"].to_numpy() != "age") & (_int_or_missing(lo) >= 0),
+    }, index=fields.index)
+
+
+def year_gap(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Years between the two birth-year intervals (0 when they overlap, -1 when a side is unknown)."""
+    lo, hi = df["birth_lo"].to_numpy(dtype=np.int64), df["birth_hi"].to_numpy(dtype=np.int64)
+    gap = np.maximum(np.maximum(lo[left], lo[right]) - np.minimum(hi[left], hi[right]), 0)
+    return np.where((lo[left] >= 0) & (lo[right] >= 0), gap, -1)
+
+
+def birth_levels(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Level of the `birth` comparison (see the module docstring)."""
+    gap = year_gap(df, left, right)
+    exact = df["birth_exact"].to_numpy(dtype=bool)
+    both_exact = exact[left] & exact[right]
+    day = df["birth_day_code"].to_numpy(dtype=np.int64)
+    month = df["birth_month_code"].to_numpy(dtype=np.int64)
+    levels = np.zeros(len(left), dtype=np.int8)
+    levels[~both_exact & (gap >= 0) & (gap <= AGE_SLACK_YEARS)] = 1
+    levels[both_exact & (gap == 1)] = 2
+    levels[both_exact & (gap == 0)] = 3
+    levels[(month[left] >= 0) & (month[left] == month[right])] = 4
+    levels[(day[left] >= 0) & (day[left] == day[right])] = 5
+    levels[gap < 0] = -1
+    return levels
