@@ -1,0 +1,151 @@
+"""records -> normalized: the frame every blocking rule and comparison of the roster model reads.
+
+Columns are those of docs/DESIGN.md ("normalized"), plus integer code columns that make the
+comparisons and blocking keys array operations (-1 = missing throughout):
+
+| column | meaning |
+|---|---|
+| `name_norm_code`, `name_pinyin_code`, `name_affix_code` | factorized `name_norm`, `name_pinyin`, `name_affix` |
+| `name_canon_code`, `name_abbr_code`, `name_comp1_code`, `name_comp2_code` | one shared vocabulary, so a 2-character key compares with a component |
+| `name_short` | bool: a 2-character name or a one-component name (abbreviation candidate) |
+| `sex_code` | 0 = F, 1 = M |
+| `id18_code`, `id_valid`, `id_birth_code`, `id_county_code` | factorized id18, status valid, id birth date (days since 1970), factorized id_county |
+| `birth_day_code`, `birth_month_code`, `birth_lo`, `birth_hi`, `birth_exact`, `birth_month` | see `linkage.birth.effective_birth` (field first, else the id's date) |
+| `place_county_code`, `place_county_from_id`, `place_prefecture_code` | county (address/columns, else the id's county) and its prefecture, factorized in one vocabulary each |
+| `township_code_int`, `village_code`, `household_code` | factorized township code, (county, village name), household id |
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from linkage.addresses import prefecture_of_county, resolve_places
+from linkage.birth import birth_fields, effective_birth
+from linkage.dates import parse_dates
+from linkage.id_numbers import parse_id_numbers
+from linkage.names import normalize_names
+from schemas.contract import CANONICAL_COLUMNS, EVENT_DATE_COLUMN, EXIT_TYPES
+
+_SEX_WORDS: dict[str, str] = {
+    "男": "M", "男性": "M", "m": "M", "male": "M", "1": "M",
+    "女": "F", "女性": "F", "f": "F", "female": "F", "2": "F",
+}
+KEPT_COLUMNS: tuple[str, ...] = ("source", "record_id", "file", "row_number", *CANONICAL_COLUMNS)
+
+
+def codes(values: pd.Series | np.ndarray) -> np.ndarray:
+    """int64 factor codes of a column, -1 for None/NaN."""
+    return pd.factorize(pd.Series(np.asarray(values, dtype=object)))[0].astype(np.int64)
+
+
+def shared_codes(frame: pd.DataFrame, columns: list[str]) -> dict[str, np.ndarray]:
+    """Factor codes of several columns in one vocabulary (equal strings get equal codes)."""
+    stacked = pd.concat([frame[c] for c in columns], ignore_index=True)
+    all_codes = pd.factorize(stacked)[0].astype(np.int64).reshape(len(columns), len(frame))
+    return dict(zip(columns, all_codes))
+
+
+def parse_sex(values: pd.Series) -> pd.Series:
+    """M / F / None from 男/女, M/F, male/female, 1/2 (GB/T 2261)."""
+    return values.map(lambda v: _SEX_WORDS.get(v.strip().lower()) if isinstance(v, str) else None).astype(object)
+
+
+def _text(records: pd.DataFrame, column: str) -> pd.Series:
+    if column not in records:
+        return pd.Series([None] * len(records), index=records.index, dtype=object)
+    values = records[column].astype(object).copy()
+    values[values.isna()] = None
+    return values
+
+
+def _event_text(records: pd.DataFrame) -> pd.Series:
+    """Per row, the text of its source's event date column (None for the poverty list)."""
+    result = pd.Series([None] * len(records), index=records.index, dtype=object)
+    for source, column in EVENT_DATE_COLUMN.items():
+        if column is not None:
+            rows = records["source"] == source
+            result[rows] = _text(records, column)[rows]
+    return result
+
+
+def _exit_types(values: pd.Series) -> pd.Series:
+    return values.map(lambda v: EXIT_TYPES.get(v.strip().lower()) if isinstance(v, str) else None).astype(object)
+
+
+def _household(values: pd.Series) -> pd.Series:
+    stripped = values.map(lambda v: v.strip() or None if isinstance(v, str) else None)
+    return stripped.astype(object)
+
+
+def _name_codes(frame: pd.DataFrame) -> pd.DataFrame:
+    shared = shared_codes(frame, ["name_canon", "name_abbr", "name_comp1", "name_comp2"])
+    short = frame["name_canon"].str.len().eq(2).fillna(False).to_numpy(dtype=bool) & frame["name_comp2"].isna().to_numpy()
+    return pd.DataFrame({
+        "name_norm_code": codes(frame["name_norm"]),
+        "name_pinyin_code": codes(frame["name_pinyin"]),
+        "name_affix_code": codes(frame["name_affix"]),
+        **{f"{c}_code": v for c, v in shared.items()},
+        "name_short": short,
+    }, index=frame.index)
+
+
+def _place_codes(frame: pd.DataFrame) -> pd.DataFrame:
+    from_id = frame["county_code"].isna() & frame["id_county"].notna()
+    county = frame["county_code"].where(~from_id, frame["id_county"])
+    id_prefecture = frame["id_county"].map(prefecture_of_county)
+    prefecture = frame["prefecture_code"].where(frame["prefecture_code"].notna(), id_prefecture.where(from_id))
+    village_key = frame["county_code"].fillna("") + "|" + frame["village_name"]
+    return pd.DataFrame({
+        "place_county_code": codes(county.astype(object)),
+        "place_county_from_id": from_id.to_numpy(dtype=bool),
+        "place_prefecture_code": codes(prefecture.astype(object)),
+        "township_code_int": codes(frame["township_code"]),
+        "village_code": codes(village_key.astype(object)),
+        "household_code": codes(frame["household_id"]),
+    }, index=frame.index)
+
+
+def normalize_records(records: pd.DataFrame) -> pd.DataFrame:
+    """The normalized frame of docs/DESIGN.md, same row order as `records`, plus code columns."""
+    records = records.reset_index(drop=True)
+    frame = pd.DataFrame({c: _text(records, c) for c in KEPT_COLUMNS}, index=records.index)
+    if "row_number" in records:
+        frame["row_number"] = records["row_number"]
+    names = normalize_names(frame["name"])
+    ids = parse_id_numbers(frame["id_number"])
+    field_sex = parse_sex(frame["sex"])
+    sex = field_sex.where(field_sex.notna(), ids["id_sex"].where(ids["id_status"] == "valid"))
+    event_date, _ = parse_dates(_event_text(records))
+    exit_date, _ = parse_dates(frame["exit_date"])
+    births = birth_fields(frame["birth_date"], frame["age"], event_date)
+    usable_id_date = ids["id_status"].isin(["valid", "bad_check"])
+    places = resolve_places(frame["home_address"], frame["county"], frame["township"], frame["village"])
+    normalized = pd.concat([
+        frame,
+        names,
+        pd.DataFrame({"sex": sex.where(sex.notna(), None)}, index=frame.index),
+        ids,
+        births,
+        places,
+        pd.DataFrame({
+            "household_id": _household(frame["household_id"]),
+            "event_date": event_date.astype("datetime64[ns]"),
+            "exit_date": exit_date.astype("datetime64[ns]"),
+            "exit_type": _exit_types(frame["exit_type"]),
+        }, index=frame.index),
+    ], axis=1)
+    normalized = normalized.loc[:, ~normalized.columns.duplicated(keep="last")]
+    id_birth = normalized["id_birth_date"]
+    extra = pd.concat([
+        _name_codes(normalized),
+        pd.DataFrame({
+            "sex_code": normalized["sex"].map({"F": 0, "M": 1}).fillna(-1).to_numpy(dtype=np.int64),
+            "id18_code": codes(normalized["id18"]),
+            "id_valid": (normalized["id_status"] == "valid").to_numpy(),
+            "id_birth_code": np.where(id_birth.notna(), id_birth.to_numpy(dtype="datetime64[D]").astype(np.int64), -1),
+            "id_county_code": codes(normalized["id_county"]),
+        }, index=frame.index),
+        effective_birth(births, id_birth, usable_id_date),
+        _place_codes(normalized),
+    ], axis=1)
+    return pd.concat([normalized, extra], axis=1)

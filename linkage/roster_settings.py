@@ -1,0 +1,107 @@
+"""The roster linkage model: comparisons, blocking rules and cannot-link over the normalized frame."""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from linkage.addresses import COUNTY_LEVELS, county_levels
+from linkage.birth import BIRTH_LEVELS, birth_levels, year_gap
+from linkage.id_numbers import ID_LEVELS, different_valid_ids, id_levels
+from linkage.names import NAME_LEVELS, name_levels
+from linkage.settings import BlockingRule, Comparison, ComparisonFn, LinkageSettings
+
+SEX_CONFLICT_MIN_YEAR_GAP = 3
+"""Sex differs and the birth years are more than 2 years apart: never the same person."""
+
+
+def equality_levels(code_column: str) -> ComparisonFn:
+    """A two-level comparison on a code column: 1 same, 0 different, -1 missing on a side."""
+
+    def compare(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        values = df[code_column].to_numpy(dtype=np.int64)
+        levels = (values[left] == values[right]).astype(np.int8)
+        levels[(values[left] < 0) | (values[right] < 0)] = -1
+        return levels
+
+    compare.__name__ = f"{code_column}_levels"
+    return compare
+
+
+def roster_comparisons() -> list[Comparison]:
+    """The comparisons of schemas.outputs.ROSTER_COMPARISONS, in that order."""
+    return [
+        Comparison("name", NAME_LEVELS, name_levels, tf_column="name_canon", tf_levels=(3, 4)),
+        Comparison("id_number", ID_LEVELS, id_levels),
+        Comparison("birth", BIRTH_LEVELS, birth_levels),
+        Comparison("sex", ("different", "same"), equality_levels("sex_code")),
+        Comparison("county", COUNTY_LEVELS, county_levels),
+        Comparison("township", ("different", "same"), equality_levels("township_code_int")),
+        Comparison("village", ("different", "same county and village"), equality_levels("village_code")),
+        Comparison("household", ("different", "same"), equality_levels("household_code")),
+    ]
+
+
+def combined_key(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """One int64 code per distinct (first, second) pair of codes; -1 if either is -1."""
+    width = np.int64(max(int(second.max(initial=-1)) + 1, 1))
+    return np.where((first >= 0) & (second >= 0), first * width + second, -1).astype(np.int64)
+
+
+def column_key(column: str) -> Callable[[pd.DataFrame], np.ndarray]:
+    """A blocking key read straight from an int64 code column."""
+
+    def key(df: pd.DataFrame) -> np.ndarray:
+        return df[column].to_numpy(dtype=np.int64)
+
+    key.__name__ = f"{column}_key"
+    return key
+
+
+def pair_key(first: str, second: str) -> Callable[[pd.DataFrame], np.ndarray]:
+    """A blocking key on two code columns together."""
+
+    def key(df: pd.DataFrame) -> np.ndarray:
+        return combined_key(df[first].to_numpy(dtype=np.int64), df[second].to_numpy(dtype=np.int64))
+
+    key.__name__ = f"{first}_{second}_key"
+    return key
+
+
+def last_component_birth_year(df: pd.DataFrame) -> np.ndarray:
+    """Last canonical component (second, or the only one) + birth year: 次仁 ~ 扎西次仁."""
+    comp2 = df["name_comp2_code"].to_numpy(dtype=np.int64)
+    last = np.where(comp2 >= 0, comp2, df["name_comp1_code"].to_numpy(dtype=np.int64))
+    return combined_key(last, df["birth_lo"].to_numpy(dtype=np.int64))
+
+
+def roster_blocking_rules() -> list[BlockingRule]:
+    """Blocking rules; oversize blocks (namesakes) split on birth year, county or sex."""
+    birth_year, county, sex = column_key("birth_lo"), column_key("place_county_code"), column_key("sex_code")
+    return [
+        BlockingRule("same_id18", column_key("id18_code"), split_key=column_key("name_canon_code")),
+        BlockingRule("same_name_canon", column_key("name_canon_code"), split_key=birth_year),
+        BlockingRule("name_abbr_birth_year", pair_key("name_abbr_code", "birth_lo"), split_key=county),
+        BlockingRule("pinyin_county", pair_key("name_pinyin_code", "place_county_code"), split_key=birth_year),
+        BlockingRule("id_birth_date_county", pair_key("id_birth_code", "id_county_code"), split_key=sex),
+        BlockingRule("household", column_key("household_code"), split_key=sex),
+        BlockingRule("first_component_birth_year", pair_key("name_comp1_code", "birth_lo"), split_key=county),
+        BlockingRule("last_component_birth_year", last_component_birth_year, split_key=county),
+    ]
+
+
+def roster_cannot_link(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Two different valid id numbers, or known sexes differ and birth years are > 2 years apart."""
+    sex = df["sex_code"].to_numpy(dtype=np.int64)
+    sex_differs = (sex[left] >= 0) & (sex[right] >= 0) & (sex[left] != sex[right])
+    return different_valid_ids(df, left, right) | (sex_differs & (year_gap(df, left, right) >= SEX_CONFLICT_MIN_YEAR_GAP))
+
+
+def roster_settings() -> LinkageSettings:
+    """The LinkageSettings of the roster model (comparisons in ROSTER_COMPARISONS order)."""
+    return LinkageSettings(
+        comparisons=roster_comparisons(),
+        blocking_rules=roster_blocking_rules(),
+        cannot_link=roster_cannot_link,
+    )

@@ -1,0 +1,75 @@
+import numpy as np
+import pandas as pd
+
+from linkage.normalize import normalize_records
+from linkage.roster_settings import combined_key, roster_cannot_link, roster_settings
+from linkage.settings import LinkageSettings
+from schemas.outputs import ROSTER_COMPARISONS
+
+VALID_A = "540202198503070015"
+VALID_B = "540202198503070023"
+
+
+def _df() -> pd.DataFrame:
+    return normalize_records(pd.DataFrame({
+        "source": "village", "record_id": list("abcdef"), "file": "v.csv", "row_number": range(1, 7),
+        "name": ["扎西次仁", "扎次", "才仁", "扎西次仁", "卓玛", None],
+        "sex": ["男", "男", "女", "男", "女", None],
+        "id_number": [VALID_A, None, None, VALID_B, None, None],
+        "birth_date": ["1985-03-07", "1985", "1970", "1985-03-07", "1990", None],
+        "county": ["桑珠孜区", "日喀则市", None, "桑珠孜区", "巴宜区", None],
+        "household_id": ["H1", "H1", None, None, None, None],
+    }))
+
+
+def test_comparisons_follow_the_contract_order_and_level_convention():
+    settings = roster_settings()
+    assert isinstance(settings, LinkageSettings)
+    assert tuple(c.name for c in settings.comparisons) == ROSTER_COMPARISONS
+    df = _df()
+    left, right = np.array([0, 0, 0, 4]), np.array([1, 2, 3, 5])
+    for comparison in settings.comparisons:
+        levels = comparison.fn(df, left, right)
+        assert levels.dtype == np.int8, comparison.name
+        assert levels.min() >= -1 and levels.max() < len(comparison.levels), comparison.name
+    assert settings.comparisons[0].tf_column == "name_canon"
+
+
+def test_every_level_comparison_on_a_known_pair():
+    settings = roster_settings()
+    df = _df()
+    levels = {c.name: int(c.fn(df, np.array([0]), np.array([1]))[0]) for c in settings.comparisons}
+    assert levels == {
+        "name": 2, "id_number": -1, "birth": 3, "sex": 1, "county": 3,
+        "township": -1, "village": -1, "household": 1,
+    }
+
+
+def test_blocking_keys_are_int64_with_minus_one_for_missing():
+    df = _df()
+    for rule in roster_settings().blocking_rules:
+        keys = rule.key(df)
+        assert keys.dtype == np.int64 and keys.shape == (len(df),), rule.name
+        assert keys[5] == -1, rule.name            # the record without name, id, birth, household
+        if rule.split_key is not None:
+            assert rule.split_key(df).dtype == np.int64, rule.name
+
+
+def test_abbreviation_and_component_rules_bring_namesakes_together():
+    df = _df()
+    rules = {rule.name: rule.key(df) for rule in roster_settings().blocking_rules}
+    assert rules["name_abbr_birth_year"][0] == rules["name_abbr_birth_year"][1]
+    assert rules["same_id18"][0] != rules["same_id18"][3]
+    assert rules["household"][0] == rules["household"][1]
+
+
+def test_cannot_link():
+    df = _df()
+    left, right = np.array([0, 0, 0, 1]), np.array([3, 2, 1, 4])
+    # two valid different ids; sex differs and 15 years apart; compatible; sex differs, 5 years apart
+    assert roster_cannot_link(df, left, right).tolist() == [True, True, False, True]
+
+
+def test_combined_key():
+    keys = combined_key(np.array([0, 1, -1, 1]), np.array([2, 2, 0, -1]))
+    assert keys[0] != keys[1] and keys[2] == -1 and keys[3] == -1
