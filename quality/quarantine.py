@@ -1,0 +1,90 @@
+"""Split raw rows into usable records and the quarantine, with one reason per rejected row.
+
+Rules, applied in this order; a row gets the reason of the first rule it breaks:
+
+1. ``missing_record_id``: the record id is blank (compared after stripping white space).
+2. ``duplicate_record_id``: the record id was already seen in the same source, reading the
+   rows in frame order (files sorted, rows in file order). The first occurrence is the one
+   kept, whatever else is wrong with it; every later one is quarantined.
+3. ``missing_required_date:<column>``: a required date of the source (the contract's
+   required columns minus record_id: station intake_date, police event_date) is blank.
+4. ``unreadable_required_date:<column>``: the date is present but ``linkage.dates`` cannot
+   read it to the day. A month or a year alone is refused as well: these dates order a
+   person's events (an exit followed by a return) day by day, and 1 January of a year would
+   invent an order the roster does not give.
+
+A row with neither name nor id number is not quarantined: it is an unidentified person.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from linkage.dates import parse_dates
+from schemas.contract import REQUIRED_COLUMNS
+from schemas.outputs import QUARANTINE
+
+MISSING_RECORD_ID = "missing_record_id"
+DUPLICATE_RECORD_ID = "duplicate_record_id"
+MISSING_REQUIRED_DATE = "missing_required_date"
+UNREADABLE_REQUIRED_DATE = "unreadable_required_date"
+
+QUARANTINE_COLUMNS: list[str] = QUARANTINE.names
+
+
+def required_date_columns(source: str) -> tuple[str, ...]:
+    """The required columns of a source that hold dates (all required columns but record_id)."""
+    return tuple(c for c in REQUIRED_COLUMNS[source] if c != "record_id")
+
+
+def _stripped(values: pd.Series) -> pd.Series:
+    text = values.astype(object).where(values.notna(), None)
+    stripped = text.map(lambda v: (v.strip() or None) if isinstance(v, str) else None)
+    return stripped.astype(object)
+
+
+def quarantine_reasons(raw: pd.DataFrame) -> pd.Series:
+    """The quarantine reason of each raw row (object: str, or None for an accepted row)."""
+    reasons = np.full(len(raw), None, dtype=object)
+    record_ids = _stripped(raw["record_id"])
+    missing_id = record_ids.isna().to_numpy()
+    reasons[missing_id] = MISSING_RECORD_ID
+    seen_before = pd.DataFrame({"source": raw["source"].to_numpy(), "id": record_ids.to_numpy()}).duplicated()
+    duplicate = seen_before.to_numpy() & ~missing_id
+    reasons[duplicate & pd.isna(reasons)] = DUPLICATE_RECORD_ID
+
+    for source in pd.unique(raw["source"]):
+        in_source = (raw["source"] == source).to_numpy()
+        for column in required_date_columns(source):
+            values = raw[column] if column in raw.columns else pd.Series(None, index=raw.index, dtype=object)
+            text = _stripped(values[in_source])
+            _, precision = parse_dates(text)
+            missing = np.zeros(len(raw), dtype=bool)
+            missing[in_source] = text.isna().to_numpy()
+            unreadable = np.zeros(len(raw), dtype=bool)
+            unreadable[in_source] = (precision != "day").to_numpy() & text.notna().to_numpy()
+            reasons[missing & pd.isna(reasons)] = f"{MISSING_REQUIRED_DATE}:{column}"
+            reasons[unreadable & pd.isna(reasons)] = f"{UNREADABLE_REQUIRED_DATE}:{column}"
+    return pd.Series(reasons, index=raw.index, dtype=object)
+
+
+def split_quarantine(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(records: accepted rows without ``raw``, quarantine: the columns of schemas.outputs.QUARANTINE)."""
+    reasons = quarantine_reasons(raw)
+    rejected = reasons.notna().to_numpy()
+    record_ids = _stripped(raw["record_id"])
+
+    records = raw.loc[~rejected].drop(columns="raw").copy()
+    records["record_id"] = record_ids[~rejected].to_numpy()
+    records = records.reset_index(drop=True)
+
+    quarantined = raw.loc[rejected]
+    quarantine = pd.DataFrame({
+        "source": quarantined["source"].to_numpy(dtype=object),
+        "file": quarantined["file"].to_numpy(dtype=object),
+        "row_number": quarantined["row_number"].to_numpy(dtype=np.int64),
+        "record_id": record_ids[rejected].to_numpy(dtype=object),
+        "reason": reasons[rejected].to_numpy(dtype=object),
+        "raw": quarantined["raw"].to_numpy(dtype=object),
+    }, columns=QUARANTINE_COLUMNS)
+    return records, quarantine
