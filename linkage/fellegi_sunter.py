@@ -1,0 +1,365 @@
+"""Fellegi-Sunter model: u from random pairs, m and lambda by EM, term-frequency adjustment.
+
+Training (as Splink does it):
+- u: share of each level among ``settings.u_sample_size`` random record pairs (seeded; across
+  the ``link_only_column`` values only when set); a level never seen gets half a count.
+- m: EM over the distinct comparison-vector patterns with their counts, under conditional
+  independence; a missing level (-1) contributes nothing. One EM session per blocking rule,
+  on the pairs that rule generated; a comparison the rule forces to agree (almost no pair at
+  its else level) is left out of that session, and m is the mean over the sessions that
+  trained it (Splink's approach). u stays fixed at its random-sample value during EM: random
+  pairs are almost all non-matches while candidate pairs are not, and updating u would let EM
+  drift into "agrees on everything" vs "disagrees on everything". m is floored at
+  ``M_FLOOR`` and renormalized.
+- lambda, the prior that two records match: blocked non-matches are not random pairs, so the
+  share of matches among candidate pairs is the wrong prior for scoring them. lambda is the
+  fixed point of lambda = (sum of the candidate pairs' match probabilities) / (number of all
+  possible pairs), i.e. pairs outside blocking count as non-matches; kept in (1e-15, 1 - 1e-6).
+- ``fixed_m_u`` levels keep the given (m, u) and are not trained; the trained levels share
+  the remaining m mass.
+- Term frequencies: for a comparison with ``tf_column``, at its ``tf_levels``, u is replaced
+  per pair by the frequency of the value (share of non-missing records carrying it; the larger
+  of the two sides' frequencies when they differ), floored at ``tf_floor``. Sharing a very
+  common value then weighs little and sharing a rare one a lot.
+
+The model JSON holds labels, m, u, lambda and the tf tables (value -> frequency). The tf
+values are data values (names...): the file belongs beside the outputs, never in a log.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from linkage.compare import _text_values, comparison_levels
+from linkage.settings import Comparison, LinkageSettings
+
+M_FLOOR = 1e-6
+LAMBDA_BOUNDS = (1e-15, 1 - 1e-6)
+DEFAULT_TF_FLOOR = 1e-5
+MIN_ELSE_SHARE = 0.01
+
+
+@dataclass
+class ComparisonModel:
+    """Trained parameters of one comparison: m and u per level."""
+
+    name: str
+    levels: tuple[str, ...]
+    m: np.ndarray
+    u: np.ndarray
+    tf_column: str | None = None
+    tf_levels: tuple[int, ...] = ()
+    tf_table: dict[str, float] = field(default_factory=dict)
+    fixed_levels: tuple[int, ...] = ()
+
+    def level_weights(self) -> np.ndarray:
+        """log2(m/u) per level."""
+        return np.log2(self.m / self.u)
+
+
+@dataclass
+class FSModel:
+    """A trained Fellegi-Sunter model."""
+
+    comparisons: list[ComparisonModel]
+    lambda_: float
+    tf_floor: float = DEFAULT_TF_FLOOR
+    sessions: list[dict] = field(default_factory=list)
+
+    @property
+    def prior_weight(self) -> float:
+        return float(np.log2(self.lambda_ / (1 - self.lambda_)))
+
+    def to_json(self) -> str:
+        return json.dumps({
+            "lambda": self.lambda_,
+            "tf_floor": self.tf_floor,
+            "sessions": self.sessions,
+            "comparisons": [{
+                "name": c.name, "levels": list(c.levels), "m": c.m.tolist(), "u": c.u.tolist(),
+                "tf_column": c.tf_column, "tf_levels": list(c.tf_levels),
+                "fixed_levels": list(c.fixed_levels), "tf_table": c.tf_table,
+            } for c in self.comparisons],
+        }, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> "FSModel":
+        data = json.loads(text)
+        comparisons = [ComparisonModel(
+            name=c["name"], levels=tuple(c["levels"]), m=np.asarray(c["m"], dtype=np.float64),
+            u=np.asarray(c["u"], dtype=np.float64), tf_column=c["tf_column"],
+            tf_levels=tuple(c["tf_levels"]), tf_table=dict(c["tf_table"]),
+            fixed_levels=tuple(c["fixed_levels"])) for c in data["comparisons"]]
+        return cls(comparisons=comparisons, lambda_=data["lambda"], tf_floor=data["tf_floor"],
+                   sessions=data["sessions"])
+
+
+def random_pairs(n: int, size: int, seed: int,
+                 side: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``size`` random distinct pairs (left < right), across ``side`` values when given."""
+    rng = np.random.default_rng(seed)
+    if side is not None:
+        groups = [np.flatnonzero(side == value) for value in np.unique(side)]
+        possible = (sum(len(g) for g in groups) ** 2 - sum(len(g) ** 2 for g in groups)) // 2
+    else:
+        possible = n * (n - 1) // 2
+    size = int(min(size, possible))
+    left_parts, right_parts, found = [], [], 0
+    while found < size:
+        draw = max(2 * (size - found), 1024)
+        a, b = rng.integers(0, n, draw), rng.integers(0, n, draw)
+        keep = a != b if side is None else side[a] != side[b]
+        a, b = a[keep], b[keep]
+        left_parts.append(np.minimum(a, b))
+        right_parts.append(np.maximum(a, b))
+        found += a.size
+    left = np.concatenate(left_parts)[:size] if left_parts else np.zeros(0, np.int64)
+    right = np.concatenate(right_parts)[:size] if right_parts else np.zeros(0, np.int64)
+    return left.astype(np.int64), right.astype(np.int64)
+
+
+def level_shares(levels: np.ndarray, n_levels: int, weights: np.ndarray | None = None,
+                 pseudo_count: float = 0.5) -> np.ndarray:
+    """Share of each level among the non-missing entries, each level given a pseudo count."""
+    present = levels >= 0
+    counts = np.bincount(levels[present].astype(np.int64), minlength=n_levels,
+                         weights=None if weights is None else weights[present])[:n_levels]
+    counts = counts.astype(np.float64) + pseudo_count
+    return counts / counts.sum()
+
+
+def estimate_u(df: pd.DataFrame, comparisons: list[Comparison], sample_size: int, seed: int,
+               link_only_column: str | None = None) -> list[np.ndarray]:
+    """u per level of each comparison from random pairs."""
+    side = pd.factorize(df[link_only_column])[0] if link_only_column else None
+    left, right = random_pairs(len(df), sample_size, seed, side)
+    levels = comparison_levels(df, left, right, comparisons)
+    return [level_shares(levels[:, k], len(c.levels)) for k, c in enumerate(comparisons)]
+
+
+def pattern_counts(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of the level matrix and how often each occurs."""
+    if levels.shape[0] == 0:
+        return levels.reshape(0, levels.shape[1]), np.zeros(0, np.int64)
+    shifted = levels.astype(np.int64) + 1
+    radix = shifted.max(axis=0) + 1
+    if np.sum(np.log2(radix.astype(np.float64))) < 62:
+        place = np.concatenate(([1], np.cumprod(radix[::-1])[:-1]))[::-1]
+        codes = shifted @ place
+        unique_codes, first, counts = np.unique(codes, return_index=True, return_counts=True)
+        return levels[first], counts
+    patterns, counts = np.unique(levels, axis=0, return_counts=True)
+    return patterns, counts
+
+
+def _initial_m(n_levels: int) -> np.ndarray:
+    weights = 4.0 ** np.arange(n_levels)
+    return weights / weights.sum()
+
+
+def _log_ratio(patterns: np.ndarray, m: list[np.ndarray], u: list[np.ndarray]) -> np.ndarray:
+    total = np.zeros(patterns.shape[0])
+    for k in range(patterns.shape[1]):
+        column = patterns[:, k]
+        present = column >= 0
+        weights = np.log(m[k] / u[k])
+        total[present] += weights[column[present]]
+    return total
+
+
+def expectation_maximisation(patterns: np.ndarray, counts: np.ndarray, m: list[np.ndarray],
+                             u: list[np.ndarray], fixed: list[dict[int, float]], lambda_: float,
+                             max_iterations: int, tolerance: float = 1e-6
+                             ) -> tuple[list[np.ndarray], float, int, bool]:
+    """EM for m and lambda with u fixed. ``fixed[k]`` maps level -> m kept as given."""
+    counts = counts.astype(np.float64)
+    m = [mk.copy() for mk in m]
+    for iteration in range(1, max_iterations + 1):
+        logit = np.log(lambda_ / (1 - lambda_)) + _log_ratio(patterns, m, u)
+        posterior = 1.0 / (1.0 + np.exp(-np.clip(logit, -700, 700)))
+        weighted = counts * posterior
+        new_lambda = float(np.clip(weighted.sum() / counts.sum(), *LAMBDA_BOUNDS))
+        change = abs(new_lambda - lambda_)
+        for k in range(patterns.shape[1]):
+            if not np.any(patterns[:, k] >= 0):
+                continue
+            shares = level_shares(patterns[:, k], m[k].size, weighted, pseudo_count=0.0)
+            new_m = _with_fixed(shares, fixed[k])
+            change = max(change, float(np.max(np.abs(new_m - m[k]))))
+            m[k] = new_m
+        lambda_ = new_lambda
+        if change < tolerance:
+            return m, lambda_, iteration, True
+    return m, lambda_, max_iterations, False
+
+
+def _with_fixed(shares: np.ndarray, fixed: dict[int, float]) -> np.ndarray:
+    """Floor the trained shares, give them the mass the fixed levels leave, set fixed levels."""
+    trained = np.array([level not in fixed for level in range(shares.size)])
+    result = np.zeros(shares.size)
+    free_mass = 1.0 - sum(fixed.values())
+    trained_shares = np.maximum(shares[trained], M_FLOOR)
+    result[trained] = free_mass * trained_shares / trained_shares.sum()
+    for level, value in fixed.items():
+        result[level] = value
+    return result
+
+
+def term_frequencies(df: pd.DataFrame, column: str) -> dict[str, float]:
+    """Share of non-missing records carrying each value of ``column``."""
+    values = pd.Series(_text_values(df, column)).dropna()
+    return values.value_counts(normalize=True).astype(float).to_dict()
+
+
+def possible_pairs(df: pd.DataFrame, link_only_column: str | None) -> int:
+    """Number of record pairs the linkage could consider (across sides when link-only)."""
+    n = len(df)
+    if not link_only_column:
+        return n * (n - 1) // 2
+    sizes = pd.Series(df[link_only_column]).value_counts().to_numpy(dtype=np.int64)
+    return int((sizes.sum() ** 2 - (sizes ** 2).sum()) // 2)
+
+
+def free_comparisons(levels: np.ndarray, min_else_share: float) -> np.ndarray:
+    """Comparisons a session can train: at least ``min_else_share`` of the non-missing pairs
+    are at the else level 0 (a comparison its blocking rule forces to agree is not)."""
+    present = levels >= 0
+    at_else = (levels == 0).sum(axis=0)
+    return at_else >= min_else_share * np.maximum(present.sum(axis=0), 1)
+
+
+def _sessions(pairs, n_pairs: int) -> list[np.ndarray]:
+    mask = getattr(pairs, "rule_mask", None)
+    if mask is None:
+        return [np.arange(n_pairs)]
+    bits = range(int(mask.max(initial=0)).bit_length())
+    return [rows for rows in (np.flatnonzero(mask & (np.int64(1) << bit)) for bit in bits)
+            if rows.size]
+
+
+def train(df: pd.DataFrame, pairs, levels: np.ndarray, settings: LinkageSettings,
+          tf_floor: float = DEFAULT_TF_FLOOR, min_else_share: float = MIN_ELSE_SHARE) -> FSModel:
+    """u from random pairs; m by EM per blocking-rule session; lambda over all record pairs.
+
+    ``pairs`` is the CandidatePairs (left, right, rule_mask) whose level matrix is ``levels``.
+    m: one EM session per blocking rule on the pairs that rule generated; comparisons the
+    rule forces to agree (see ``free_comparisons``) are left out of that session, and each
+    comparison's m is the mean over the sessions that trained it (a comparison no session
+    can train is estimated from all candidate pairs). lambda, the prior that two records
+    match: the fixed point of lambda = sum of the candidate pairs' match probabilities /
+    all possible pairs (pairs outside blocking taken as non-matches).
+    """
+    comparisons = settings.comparisons
+    u = estimate_u(df, comparisons, settings.u_sample_size, settings.seed,
+                   settings.link_only_column)
+    fixed_m = [{level: mu[0] for level, mu in c.fixed_m_u.items()} for c in comparisons]
+    for k, comparison in enumerate(comparisons):
+        for level, (_, fixed_u) in comparison.fixed_m_u.items():
+            u[k][level] = fixed_u
+    m0 = [_with_fixed(_initial_m(len(c.levels)), fixed_m[k]) for k, c in enumerate(comparisons)]
+    estimates: list[list[np.ndarray]] = [[] for _ in comparisons]
+    sessions: list[dict] = []
+    for rows in _sessions(pairs, levels.shape[0]):
+        session_levels = levels[rows].copy()
+        free = free_comparisons(session_levels, min_else_share)
+        session_levels[:, ~free] = -1
+        patterns, counts = pattern_counts(session_levels)
+        m, session_lambda, iterations, converged = expectation_maximisation(
+            patterns, counts, m0, u, fixed_m, 0.5, settings.max_em_iterations)
+        for k in np.flatnonzero(free):
+            estimates[k].append(m[k])
+        sessions.append({"pairs": int(rows.size), "iterations": iterations,
+                         "converged": converged, "lambda": session_lambda,
+                         "trained": [comparisons[k].name for k in np.flatnonzero(free)]})
+    if any(not found for found in estimates):
+        patterns, counts = pattern_counts(levels)
+        m, session_lambda, iterations, converged = expectation_maximisation(
+            patterns, counts, m0, u, fixed_m, 0.5, settings.max_em_iterations)
+        untrained = [k for k, found in enumerate(estimates) if not found]
+        for k in untrained:
+            estimates[k].append(m[k])
+        sessions.append({"pairs": int(levels.shape[0]), "iterations": iterations,
+                         "converged": converged, "lambda": session_lambda,
+                         "trained": [comparisons[k].name for k in untrained]})
+    models = [ComparisonModel(
+        name=c.name, levels=c.levels, m=np.mean(estimates[k], axis=0), u=u[k],
+        tf_column=c.tf_column, tf_levels=tuple(c.tf_levels),
+        fixed_levels=tuple(sorted(c.fixed_m_u)),
+        tf_table=term_frequencies(df, c.tf_column) if c.tf_column else {})
+        for k, c in enumerate(comparisons)]
+    model = FSModel(comparisons=models, lambda_=0.5, tf_floor=tf_floor, sessions=sessions)
+    evidence = contributions(model, df, pairs.left, pairs.right, levels).sum(axis=1)
+    model.lambda_ = prior_from_candidates(evidence, possible_pairs(df, settings.link_only_column))
+    return model
+
+
+def prior_from_candidates(evidence: np.ndarray, all_pairs: int, iterations: int = 200,
+                          tolerance: float = 1e-9) -> float:
+    """lambda with lambda = sum over candidates of P(match | evidence, lambda) / all_pairs."""
+    all_pairs = max(all_pairs, 1)
+    lambda_ = float(np.clip(max((evidence > 0).sum(), 1) / all_pairs, *LAMBDA_BOUNDS))
+    for _ in range(iterations):
+        logit = np.log2(lambda_ / (1 - lambda_)) + evidence
+        expected = float((1.0 / (1.0 + np.exp2(-np.clip(logit, -1000, 1000)))).sum())
+        new_lambda = float(np.clip(expected / all_pairs, *LAMBDA_BOUNDS))
+        if abs(new_lambda - lambda_) <= tolerance * lambda_:
+            return new_lambda
+        lambda_ = new_lambda
+    return lambda_
+
+
+def contributions(model: FSModel, df: pd.DataFrame, left: np.ndarray, right: np.ndarray,
+                  levels: np.ndarray) -> np.ndarray:
+    """Weight (log2 Bayes factor) each comparison adds to each pair, tf included; 0 if missing."""
+    out = np.zeros(levels.shape, dtype=np.float64)
+    for k, comparison in enumerate(model.comparisons):
+        column = levels[:, k]
+        present = column >= 0
+        out[present, k] = comparison.level_weights()[column[present]]
+        if comparison.tf_column and comparison.tf_levels:
+            frequency = _row_frequencies(df, comparison, model.tf_floor)
+            at_tf = np.isin(column, comparison.tf_levels)
+            pair_u = np.maximum(frequency[left[at_tf]], frequency[right[at_tf]])
+            out[at_tf, k] = np.log2(comparison.m[column[at_tf]] / pair_u)
+    return out
+
+
+def _row_frequencies(df: pd.DataFrame, comparison: ComparisonModel, floor: float) -> np.ndarray:
+    values = pd.Series(_text_values(df, comparison.tf_column))
+    frequency = values.map(comparison.tf_table).to_numpy(dtype=np.float64, na_value=np.nan)
+    return np.maximum(np.nan_to_num(frequency, nan=floor), floor)
+
+
+def score(model: FSModel, df: pd.DataFrame, left: np.ndarray, right: np.ndarray,
+          levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Match weight (log2 odds) and match probability of each pair."""
+    weight = model.prior_weight + contributions(model, df, left, right, levels).sum(axis=1)
+    probability = 1.0 / (1.0 + np.exp2(-np.clip(weight, -1000, 1000)))
+    return weight, probability
+
+
+def one_hot_levels(levels: np.ndarray, comparisons: list[Comparison]) -> pd.DataFrame:
+    """One indicator column per comparison level (missing = all zero), for sklearn or
+    recordlinkage classifiers."""
+    columns = {}
+    for k, comparison in enumerate(comparisons):
+        for level, label in enumerate(comparison.levels):
+            columns[f"{comparison.name}={label}"] = (levels[:, k] == level).astype(np.int8)
+    return pd.DataFrame(columns)
+
+
+def train_supervised(levels: np.ndarray, labels: np.ndarray, comparisons: list[Comparison]):
+    """Fit recordlinkage's LogisticRegressionClassifier on labelled pairs' levels.
+
+    Returns the fitted classifier; ``classifier.prob(one_hot_levels(...))`` gives match
+    probabilities of new pairs (the index of the frame is the pair number).
+    """
+    from recordlinkage import LogisticRegressionClassifier
+
+    features = one_hot_levels(levels, comparisons)
+    classifier = LogisticRegressionClassifier()
+    classifier.fit(features, features.index[np.asarray(labels, dtype=bool)])
+    return classifier
