@@ -13,9 +13,16 @@ INPUT_ENV = "ROSTERLINK_INPUT"
 OUTPUT_ENV = "ROSTERLINK_OUTPUT"
 ENGINE_ENV = "ROSTERLINK_ENGINE"
 
+SHARED_ENV = "ROSTERLINK_SHARED"
+
 DEFAULT_DEMO_DIR = Path("demo_output")
 DEFAULT_DEMO_PERSONS = 3000
 DEFAULT_DEMO_SEED = 20240501
+
+
+def default_shared_dir() -> Path:
+    """The folder holding benchmarks/ (historical50k): ROSTERLINK_SHARED, else /work/shared."""
+    return Path(os.environ.get(SHARED_ENV, "/work/shared"))
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,15 @@ PERSON_ID_MAP = pa.schema([
 ])
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+FILE_MODE = 0o666 & ~_current_umask()  # what open() would give; mkstemp makes 0600 files
+
+
 class OutputSchemaError(ValueError):
     """A frame does not fit the output schema of its file (names the file and column only)."""
 
@@ -43,6 +52,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
         yield tmp
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
+        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     finally:
         if tmp.exists():

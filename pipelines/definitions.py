@@ -1,0 +1,41 @@
+"""The Dagster code location `rosterlink`: assets, checks, resources, the job and its schedule."""
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines import assets, checks
+from pipelines.config import RunConfig, config_from_env
+from pipelines.resources import resources_for
+
+JOB_NAME = "rosterlink_job"
+
+rosterlink_job = dg.define_asset_job(
+    JOB_NAME,
+    selection=dg.AssetSelection.all(),
+    description="Read the rosters, link them into persons, find returns and poverty matches, write the outputs.",
+)
+
+daily_schedule = dg.ScheduleDefinition(
+    name="rosterlink_daily",
+    job=rosterlink_job,
+    cron_schedule="0 6 * * *",
+    execution_timezone="Asia/Shanghai",
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+)
+
+
+def build_definitions(config: RunConfig, io_manager: dg.IOManagerDefinition | None = None) -> dg.Definitions:
+    """The code location for one run configuration; `io_manager` overrides where intermediate values live."""
+    resources: dict[str, object] = dict(resources_for(config))
+    if io_manager is not None:
+        resources["io_manager"] = io_manager
+    return dg.Definitions(
+        assets=dg.load_assets_from_modules([assets]),
+        asset_checks=dg.load_asset_checks_from_modules([checks]),
+        jobs=[rosterlink_job],
+        schedules=[daily_schedule],
+        resources=resources,
+    )
+
+
+defs = build_definitions(config_from_env())

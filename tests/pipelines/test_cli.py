@@ -1,0 +1,83 @@
+"""`rosterlink run` reports every input problem as one clear stderr line, without a traceback."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipelines.cli import main
+
+STATION_HEADER = "record_id,姓名,身份证号,入站日期,离站日期,离站方式\n"
+# a name that must never show up in an error message
+STATION_ROW = "S-1,扎西次仁,,2021-03-04,2021-03-09,护送返乡\n"
+
+
+def _run(capfd, *argv: str) -> tuple[int, list[str]]:
+    code = main(["run", *argv])
+    captured = capfd.readouterr()
+    return code, captured.err.splitlines()
+
+
+def _assert_one_clear_line(code: int, lines: list[str], *fragments: str) -> None:
+    assert code != 0
+    assert len(lines) == 1, f"{len(lines)} stderr lines"
+    assert "Traceback" not in lines[0]
+    assert lines[0].startswith("rosterlink: error: ")
+    for fragment in fragments:
+        assert fragment in lines[0]
+    assert "扎西次仁" not in lines[0]
+
+
+def test_missing_input_folder(tmp_path, capfd):
+    code, lines = _run(capfd, "--input", str(tmp_path / "nowhere"), "--output", str(tmp_path / "out"))
+    _assert_one_clear_line(code, lines, "nowhere", "does not exist")
+
+
+def test_folder_without_roster_files(tmp_path, capfd):
+    (tmp_path / "in" / "notes").mkdir(parents=True)
+    code, lines = _run(capfd, "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"))
+    _assert_one_clear_line(code, lines, "no roster files")
+
+
+def test_input_with_header_only(tmp_path, capfd):
+    station = tmp_path / "in" / "station"
+    station.mkdir(parents=True)
+    (station / "march.csv").write_text(STATION_HEADER, encoding="utf-8")
+    code, lines = _run(capfd, "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"))
+    _assert_one_clear_line(code, lines, "no data rows")
+
+
+def test_unreadable_file(tmp_path, capfd):
+    station = tmp_path / "in" / "station"
+    station.mkdir(parents=True)
+    (station / "march.csv").write_text(STATION_HEADER + STATION_ROW, encoding="utf-8")
+    (station / "april.xlsx").write_bytes(b"not a spreadsheet at all" * 10)
+    code, lines = _run(capfd, "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"))
+    _assert_one_clear_line(code, lines, "station/april.xlsx", "cannot read")
+
+
+def test_missing_required_column(tmp_path, capfd):
+    station = tmp_path / "in" / "station"
+    station.mkdir(parents=True)
+    (station / "march.csv").write_text("record_id,姓名,离站日期\nS-1,扎西次仁,2021-03-09\n", encoding="utf-8")
+    code, lines = _run(capfd, "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"))
+    _assert_one_clear_line(code, lines, "station/march.csv", "missing required column intake_date")
+    assert not (tmp_path / "out" / "record_links.parquet").exists()
+
+
+def test_invalid_threshold_is_a_usage_error(tmp_path, capfd):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "--input", str(tmp_path), "--output", str(tmp_path), "--match-threshold", "1.5"])
+    assert exit_info.value.code == 2
+    assert "between 0 and 1" in capfd.readouterr().err
+
+
+def test_installed_entry_point_reports_one_line(tmp_path):
+    rosterlink = Path(sys.executable).parent / "rosterlink"
+    completed = subprocess.run([str(rosterlink), "run", "--input", str(tmp_path / "nowhere"),
+                                "--output", str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 1
+    assert completed.stderr.splitlines() == [
+        f"rosterlink: error: input folder {tmp_path / 'nowhere'} does not exist or is not a folder"]
