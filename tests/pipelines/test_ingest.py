@@ -244,3 +244,24 @@ def test_control_characters_mean_not_text(tmp_path):
     path.write_bytes(b"record_id,intake_date\n\x01\x02\x03\x04,\x05\x06\n")
     with pytest.raises(RosterInputError, match="unknown text encoding"):
         read_file(path, "station", tmp_path)
+
+
+def test_header_only_xlsx_and_parquet_give_zero_rows(tmp_path):
+    xlsx = write_xlsx(tmp_path / "police" / "h.xlsx", [["编号", "发现日期"]])
+    parquet = tmp_path / "police" / "h.parquet"
+    pq.write_table(pa.table({"编号": pa.array([], pa.string()), "发现日期": pa.array([], pa.date32())}), parquet)
+    for path in (xlsx, parquet):
+        frame = read_file(path, "police", tmp_path)
+        assert len(frame) == 0 and "event_date" in frame.columns
+
+
+def test_xlsx_without_any_cell_is_empty(tmp_path):
+    path = write_xlsx(tmp_path / "police" / "blank.xlsx", [])
+    with pytest.raises(RosterInputError, match=r"police/blank.xlsx: empty file \(no header row\)"):
+        read_file(path, "police", tmp_path)
+
+
+def test_xlsx_18_digit_number_rounded_by_excel_shows_excel_digits(tmp_path):
+    # Excel keeps 15 significant digits: an 18-digit id typed as a number is stored as 5.40102198503071E+17
+    path = write_xlsx(tmp_path / "police" / "n.xlsx", [["编号", "发现日期", "身份证号"], ["P1", "2023-01-01", 5.40102198503071e17]])
+    assert read_file(path, "police", tmp_path)["id_number"].tolist() == ["540102198503071000"]
