@@ -130,10 +130,10 @@ def _stripped_text(values: np.ndarray) -> np.ndarray:
 
 def _raw_json(keys: list[str], columns: list[np.ndarray]) -> list[str]:
     """One JSON object per row, as json.dumps(dict(zip(keys, row)), ensure_ascii=False) writes it."""
-    encoded = [
-        [f"{encode_basestring(key)}: " + ("null" if v is None else encode_basestring(v)) for v in values.tolist()]
-        for key, values in zip(keys, columns)
-    ]
+    encoded = []
+    for key, values in zip(keys, columns):
+        prefix = f"{encode_basestring(key)}: "
+        encoded.append([prefix + ("null" if v is None else encode_basestring(v)) for v in values.tolist()])
     return ["{" + ", ".join(row) + "}" for row in zip(*encoded)]
 
 
@@ -168,7 +168,7 @@ def _read_csv(path: Path, rel: str) -> Table:
     except pd.errors.ParserError as error:
         line = _PANDAS_LINE.search(str(error))
         where = f" at line {line[1]}" if line else ""
-        raise RosterInputError(f"{rel}: malformed CSV{where} (more fields than the header)") from None
+        raise RosterInputError(f"{rel}: malformed CSV{where} (a row longer than the header, or an open quote)") from None
     headers = [cell_text(v) if isinstance(v, str) else None for v in frame.iloc[0]]
     columns = [_stripped_text(frame[c].to_numpy(dtype=object)[1:]) for c in frame.columns]
     return headers, columns

@@ -265,3 +265,9 @@ def test_xlsx_18_digit_number_rounded_by_excel_shows_excel_digits(tmp_path):
     # Excel keeps 15 significant digits: an 18-digit id typed as a number is stored as 5.40102198503071E+17
     path = write_xlsx(tmp_path / "police" / "n.xlsx", [["编号", "发现日期", "身份证号"], ["P1", "2023-01-01", 5.40102198503071e17]])
     assert read_file(path, "police", tmp_path)["id_number"].tolist() == ["540102198503071000"]
+
+
+def test_open_quote_is_malformed_csv(tmp_path):
+    path = write_text(tmp_path / "police" / "q.csv", '编号,发现日期\nP1,"2023-01-01\nP2,2023-01-02\n', "utf-8")
+    with pytest.raises(RosterInputError, match="police/q.csv: malformed CSV"):
+        read_file(path, "police", tmp_path)
