@@ -1,0 +1,1 @@
+"""Reference tables of the synthetic roster generator (see SOURCES.md)."""
