@@ -62,7 +62,7 @@ def prefecture_names() -> dict[str, str]:
 def _per_month(months: pd.Series, counts: pd.Series) -> pd.Series:
     """counts indexed by month period, over every month from the first to the last (zeros filled)."""
     span = pd.period_range(months.min(), months.max(), freq="M")
-    return counts.reindex(span, fill_value=0).set_axis(span.astype(str))
+    return counts.reindex(span, fill_value=0).set_axis(span.to_timestamp())
 
 
 class _Page:
@@ -83,13 +83,17 @@ class _Page:
                                       config=_PLOT_CONFIG))
         self._plotly_included = True
 
-    def table(self, frame: pd.DataFrame) -> None:
+    def table(self, frame: pd.DataFrame, folded_as: str = "") -> None:
+        """An HTML table of frame; folded_as puts it in a <details> block with that summary."""
         head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
         body = "".join(
             "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
             for row in frame.itertuples(index=False)
         )
-        self.parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        if folded_as:
+            table = f"<details><summary>{html.escape(folded_as)}</summary>{table}</details>"
+        self.parts.append(table)
 
     def empty(self, what: str) -> None:
         self.parts.append(f"<p class='empty'>No {html.escape(what)} in this run.</p>")
@@ -124,7 +128,7 @@ def _rows_per_source(page: _Page, summary: dict[str, Any]) -> None:
         [(s, f, c["rows_read"], c["rows_linked"], c["rows_quarantined"])
          for s in names for f, c in sorted(sources[s].get("files", {}).items())],
         columns=["source", "file", "rows read", "rows linked", "rows quarantined"],
-    ))
+    ), folded_as="Rows per file")
 
 
 def _quarantine_reasons(page: _Page, summary: dict[str, Any]) -> None:
@@ -162,7 +166,7 @@ def _city_per_month(page: _Page, encounters: pd.DataFrame) -> None:
     per_month = _per_month(months, encounters.groupby(months)["person_id"].nunique())
     fig = go.Figure(go.Bar(x=per_month.index, y=per_month.to_numpy()))
     fig.update_layout(title="Persons met in the city per month", xaxis_title="month", yaxis_title="persons",
-                      xaxis_type="category")
+                      xaxis_tickformat="%Y-%m")
     page.figure(fig)
 
 
@@ -176,7 +180,7 @@ def _returns(page: _Page, returns: pd.DataFrame) -> None:
     per_month = _per_month(months, months.value_counts())
     fig = go.Figure(go.Bar(x=per_month.index, y=per_month.to_numpy()))
     fig.update_layout(title="Returns per month (month of the return)", xaxis_title="month", yaxis_title="returns",
-                      xaxis_type="category")
+                      xaxis_tickformat="%Y-%m")
     page.figure(fig)
     buckets = returns["days_bucket"].value_counts().reindex(list(RETURN_BUCKETS), fill_value=0)
     fig = go.Figure(go.Bar(x=list(RETURN_BUCKETS), y=buckets.to_numpy()))
@@ -198,6 +202,8 @@ def _poverty_by_area(page: _Page, persons: pd.DataFrame, matches: pd.DataFrame) 
     names = prefecture_names()
     area = city["home_prefecture_code"].map(lambda code: names.get(code, code) if code else UNKNOWN_AREA)
     table = pd.crosstab(area.to_numpy(), status.to_numpy())
+    order = table.sum(axis=1).sort_values(ascending=False, kind="stable").index
+    table = table.loc[[a for a in order if a != UNKNOWN_AREA] + [a for a in order if a == UNKNOWN_AREA]]
     fig = go.Figure([go.Bar(name=s, x=table.index, y=table[s]) for s in table.columns])
     fig.update_layout(barmode="stack", title="Persons met in the city by home prefecture and poverty status",
                       xaxis_title="home prefecture", yaxis_title="persons")
