@@ -1,21 +1,27 @@
 #!/usr/bin/env bash
-# Install Debian's chromium when no chromium is on this machine (report.html render test).
-# Does nothing when one is found; exits non-zero only when an install was tried and failed.
-set -euo pipefail
+# Install Debian's chromium when no chromium is on this machine (used by the report.html render test).
+# Never fails the caller: when chromium cannot be installed it says so, and that test skips with the reason.
+set -uo pipefail
 
-for candidate in chromium chromium-browser; do
-    if command -v "$candidate" >/dev/null 2>&1; then
-        echo "chromium present: $(command -v "$candidate")"
-        exit 0
-    fi
-done
+find_chromium() {
+    command -v chromium || command -v chromium-browser
+}
+
+if find_chromium >/dev/null; then
+    echo "chromium present: $(find_chromium)"
+    exit 0
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
-    echo "chromium missing and not root: install Debian's chromium package to run the report render test" >&2
-    exit 1
+    echo "warning: chromium missing and not root; the report render test will skip" >&2
+    exit 0
 fi
 
 echo "installing Debian's chromium"
-apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null
-command -v chromium
+if apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        chromium fonts-noto-cjk >/dev/null; then
+    echo "chromium installed: $(find_chromium)"
+else
+    echo "warning: installing chromium failed; the report render test will skip" >&2
+fi
+exit 0
