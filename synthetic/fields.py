@@ -19,10 +19,9 @@ class WrittenField:
     kind: np.ndarray
 
 
-def write_sex(sex: np.ndarray, noise: SourceNoise, rng: np.random.Generator) -> WrittenField:
-    """Sex in one of the contract spellings; sometimes blank, occasionally the wrong one."""
+def write_sex(sex: np.ndarray, spelling: np.ndarray, noise: SourceNoise, rng: np.random.Generator) -> WrittenField:
+    """Sex in the given contract spelling per row (zh/mf/en/code); sometimes blank, occasionally wrong."""
     n = len(sex)
-    spelling = choose(rng, noise.sex_formats, n)
     u = rng.random(n)
     wrong = (u >= noise.sex_blank) & (u < noise.sex_blank + noise.sex_wrong)
     written_sex = np.where(wrong, 3 - sex, sex)

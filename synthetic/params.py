@@ -155,6 +155,8 @@ class GeneratorParams:
     blank_record_id: float = 0.002
     bad_required_date: float = 0.004       # missing/unreadable intake_date (station) / event_date (police)
     unknown_name_markers: tuple[str, ...] = ("不详", "无名氏", "")
+    # share of a file's rows that use the file's dominant spelling of event dates, sex, exit type
+    file_spelling_consistency: float = 0.85
     noise: dict[str, SourceNoise] = field(default_factory=_default_noise)
     writer: WriterParams = field(default_factory=WriterParams)
 
@@ -210,6 +212,7 @@ class GeneratorParams:
             return_delay_sigma=1.3,
             continue_probability=0.5,
             police_referral_probability=0.35,
+            file_spelling_consistency=0.7,
             duplicate_record_id=0.006,
             blank_record_id=0.003,
             bad_required_date=0.006,

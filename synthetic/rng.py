@@ -30,3 +30,12 @@ def zipf_weights(n: int, exponent: float) -> np.ndarray:
     """Weights ~ (rank+1)^-exponent for ranks 0..n-1, normalised."""
     weights = (np.arange(n) + 1.0) ** -exponent
     return weights / weights.sum()
+
+
+def choose_per_file(rng: np.random.Generator, mix: tuple[tuple[str, float], ...], parts: np.ndarray,
+                    consistency: float) -> np.ndarray:
+    """Labels drawn as one office writes them: each file part has a dominant label from the mix,
+    used for a `consistency` share of its rows; the other rows draw from the whole mix."""
+    unique, inverse = np.unique(parts, return_inverse=True)
+    dominant = choose(rng, mix, len(unique))[inverse]
+    return np.where(rng.random(len(parts)) < consistency, dominant, choose(rng, mix, len(parts)))

@@ -16,7 +16,7 @@ from synthetic.names import PersonNames, write_names
 from synthetic.params import GeneratorParams
 from synthetic.places import write_addresses, write_admin_columns
 from synthetic.population import Population
-from synthetic.rng import choose, stream
+from synthetic.rng import choose_per_file, stream
 
 _CHINESE_EXIT = {english: chinese for chinese, english in EXIT_TYPES.items() if chinese != english}
 _HOSPITALS = ("西藏自治区人民医院", "拉萨市人民医院", "自治区第二人民医院", "市中医院")
@@ -34,12 +34,15 @@ class Roster:
     escort_exit: np.ndarray  # station rows that escort or hand over: the true exit date; else NaT
 
 
-def _common(source: str, persons: np.ndarray, event_dates: np.ndarray | None, population: Population,
-            names: PersonNames, params: GeneratorParams, seed: int, age_alongside: float) -> tuple[dict, dict]:
+def _common(source: str, persons: np.ndarray, parts: np.ndarray, event_dates: np.ndarray | None,
+            population: Population, names: PersonNames, params: GeneratorParams, seed: int,
+            age_alongside: float) -> tuple[dict, dict]:
     noise = params.noise[source]
+    spelling = choose_per_file(stream(seed, f"{source}-sex-spelling"), noise.sex_formats, parts,
+                               params.file_spelling_consistency)
     written_names = write_names(names, persons, noise, stream(seed, f"{source}-names"), params.unknown_name_markers)
     ids = write_ids(population, persons, noise, stream(seed, f"{source}-ids"))
-    sex = write_sex(population.sex[persons], noise, stream(seed, f"{source}-sex"))
+    sex = write_sex(population.sex[persons], spelling, noise, stream(seed, f"{source}-sex"))
     births = write_births(population.birth[persons], event_dates, noise, stream(seed, f"{source}-births"),
                           age_alongside)
     columns = {"name": written_names.text, "sex": sex.text, "id_number": ids.text, "birth_date": births.birth}
@@ -80,13 +83,16 @@ def station_roster(appearances: Appearances, population: Population, names: Pers
     persons, intake, exit_day, exit_type = stays.person[order], stays.intake[order], stays.exit[order], stays.exit_type[order]
     rng = stream(seed, "station-rows")
     noise = params.noise["station"]
-    columns, kinds = _common("station", persons, intake, population, names, params, seed, age_alongside=0.3)
+    parts = _half_year_parts(intake, "救助站登记")
+    columns, kinds = _common("station", persons, parts, intake, population, names, params, seed, age_alongside=0.3)
     address = write_addresses(population, persons, noise, stream(seed, "station-address"))
     columns["home_address"] = address.text
     kinds["home_address"] = address.kind
-    columns["intake_date"] = format_dates(intake, choose(rng, noise.event_date_formats, len(persons)))
-    columns["exit_date"] = format_dates(exit_day, choose(rng, noise.event_date_formats, len(persons)))
-    english = rng.random(len(persons)) < params.exit_type_english_share
+    date_formats = choose_per_file(rng, noise.event_date_formats, parts, params.file_spelling_consistency)
+    columns["intake_date"] = format_dates(intake, date_formats)
+    columns["exit_date"] = format_dates(exit_day, date_formats)
+    english_mix = (("en", params.exit_type_english_share), ("zh", 1 - params.exit_type_english_share))
+    english = choose_per_file(rng, english_mix, parts, params.file_spelling_consistency) == "en"
     columns["exit_type"] = np.array([None if t is None else (t if e else _CHINESE_EXIT[t])
                                      for t, e in zip(exit_type, english)], dtype=object)
     columns["destination"] = _destinations(population, persons, exit_type, rng)
@@ -94,7 +100,7 @@ def station_roster(appearances: Appearances, population: Population, names: Pers
     record_ids = [f"JZ{y}{i + 1:06d}" for i, y in enumerate(years)]
     escorted = np.isin(exit_type, ("escorted_home", "handed_over")) & ~np.isnat(exit_day)
     return Roster(frame=_frame("station", record_ids, columns), person=persons,
-                  part=_half_year_parts(intake, "救助站登记"), noise=pd.DataFrame(kinds), event=intake,
+                  part=parts, noise=pd.DataFrame(kinds), event=intake,
                   escort_exit=np.where(escorted, exit_day, np.datetime64("NaT")))
 
 
@@ -121,18 +127,20 @@ def police_roster(appearances: Appearances, population: Population, names: Perso
     persons, dates, places = encounters.person[order], encounters.date[order], encounters.place[order]
     rng = stream(seed, "police-rows")
     noise = params.noise["police"]
-    columns, kinds = _common("police", persons, dates, population, names, params, seed, age_alongside=0.1)
-    address = write_addresses(population, persons, noise, stream(seed, "police-address"))
-    columns["home_address"] = address.text
-    kinds["home_address"] = address.kind
-    columns["event_date"] = format_dates(dates, choose(rng, noise.event_date_formats, len(persons)))
-    columns["place"] = tables.city_places()[places].astype(object)
     years = dates.astype("datetime64[Y]").astype(np.int64) + 1970
     quarters = (dates.astype("datetime64[M]").astype(np.int64) % 12) // 3 + 1
     keys = np.char.add(np.char.add(years.astype(str), "Q"), quarters.astype(str))
+    parts = _numbered_parts(keys, lambda k: f"公安移送_{k}")
+    columns, kinds = _common("police", persons, parts, dates, population, names, params, seed, age_alongside=0.1)
+    address = write_addresses(population, persons, noise, stream(seed, "police-address"))
+    columns["home_address"] = address.text
+    kinds["home_address"] = address.kind
+    columns["event_date"] = format_dates(dates, choose_per_file(rng, noise.event_date_formats, parts,
+                                                                params.file_spelling_consistency))
+    columns["place"] = tables.city_places()[places].astype(object)
     record_ids = [f"GA{y}{i + 1:07d}" for i, y in enumerate(years)]
     return Roster(frame=_frame("police", record_ids, columns), person=persons,
-                  part=_numbered_parts(keys, lambda k: f"公安移送_{k}"), noise=pd.DataFrame(kinds), event=dates,
+                  part=parts, noise=pd.DataFrame(kinds), event=dates,
                   escort_exit=_no_dates(len(persons)))
 
 
@@ -157,18 +165,20 @@ def village_roster(appearances: Appearances, population: Population, names: Pers
     persons, dates = listings.person[order], listings.date[order]
     rng = stream(seed, "village-rows")
     noise = params.noise["village"]
-    columns, kinds = _common("village", persons, None, population, names, params, seed, age_alongside=0.0)
+    parts = _prefecture_parts(population, persons, "外出人员名册")
+    columns, kinds = _common("village", persons, parts, None, population, names, params, seed, age_alongside=0.0)
     admin = write_admin_columns(population, persons, noise, stream(seed, "village-admin"))
     columns.update(county=admin.county, township=admin.township, village=admin.village)
     kinds["county"] = admin.kind
     household_id = population.household_id[population.household[persons]].copy()
     household_id[rng.random(len(persons)) < params.village_household_id_blank] = None
     columns["household_id"] = household_id
-    columns["event_date"] = format_dates(dates, choose(rng, noise.event_date_formats, len(persons)))
+    columns["event_date"] = format_dates(dates, choose_per_file(rng, noise.event_date_formats, parts,
+                                                                params.file_spelling_consistency))
     county_code = tables.divisions().county_code[population.county[persons]]
     record_ids = [f"CW{c}{i + 1:06d}" for i, c in enumerate(county_code)]
     return Roster(frame=_frame("village", record_ids, columns), person=persons,
-                  part=_prefecture_parts(population, persons, "外出人员名册"), noise=pd.DataFrame(kinds),
+                  part=parts, noise=pd.DataFrame(kinds),
                   event=dates, escort_exit=_no_dates(len(persons)))
 
 
@@ -177,7 +187,8 @@ def poverty_roster(appearances: Appearances, population: Population, names: Pers
     order = _home_order(population, appearances.poverty_person, appearances.poverty_person)
     persons, status = appearances.poverty_person[order], appearances.poverty_status[order]
     noise = params.noise["poverty"]
-    columns, kinds = _common("poverty", persons, None, population, names, params, seed, age_alongside=0.0)
+    parts = _prefecture_parts(population, persons, "建档立卡")
+    columns, kinds = _common("poverty", persons, parts, None, population, names, params, seed, age_alongside=0.0)
     admin = write_admin_columns(population, persons, noise, stream(seed, "poverty-admin"))
     columns.update(county=admin.county, township=admin.township, village=admin.village)
     kinds["county"] = admin.kind
@@ -186,5 +197,5 @@ def poverty_roster(appearances: Appearances, population: Population, names: Pers
     columns["poverty_status"] = status.copy()
     record_ids = [f"PK{i + 1:08d}" for i in range(len(persons))]
     return Roster(frame=_frame("poverty", record_ids, columns), person=persons,
-                  part=_prefecture_parts(population, persons, "建档立卡"), noise=pd.DataFrame(kinds),
+                  part=parts, noise=pd.DataFrame(kinds),
                   event=_no_dates(len(persons)), escort_exit=_no_dates(len(persons)))

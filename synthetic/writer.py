@@ -121,6 +121,8 @@ def write_contract_folder(data: SyntheticRosters, out_dir: Path, seed: int, para
     out_dir = Path(out_dir)
     for source, frame in data.rosters.items():
         truth = data.truth[data.truth["source"] == source]
+        if truth.empty:
+            continue
         folder = out_dir / source
         folder.mkdir(parents=True, exist_ok=True)
         stems = truth["file_stem"].to_numpy()

@@ -176,6 +176,14 @@ def test_dates_sex_and_places_vary(data: SyntheticRosters) -> None:
     assert station["exit_date"].isna().sum() > 0
 
 
+def test_each_file_mostly_keeps_one_spelling_of_event_dates(data: SyntheticRosters) -> None:
+    truth = data.truth[data.truth["source"] == "police"]
+    shapes = data.rosters["police"]["event_date"].fillna("").str.replace(r"\d", "9", regex=True)
+    dominant_share = shapes.groupby(truth["file_stem"].to_numpy()).agg(lambda s: s.value_counts(normalize=True).iloc[0])
+    assert dominant_share.median() > 0.6
+    assert shapes.nunique() >= 4
+
+
 def test_returns_are_later_city_records_of_the_same_person(data: SyntheticRosters) -> None:
     returns = data.returns
     assert len(returns) > 0
@@ -194,6 +202,7 @@ def test_heldout_params_differ(data: SyntheticRosters) -> None:
     assert heldout.writer.format_mix != default.writer.format_mix
     other = generate(N_PERSONS, SEED, heldout)
     assert not other.rosters["police"].equals(data.rosters["police"])
+    assert other.persons["name"].value_counts().index[0] != data.persons["name"].value_counts().index[0]
 
 
 def test_files_in_every_format_read_back_as_the_rosters(data: SyntheticRosters, folder: Path) -> None:
