@@ -86,7 +86,7 @@ def _sources_lists(codes: np.ndarray, source: np.ndarray, n_persons: int) -> lis
     for bit, name in enumerate(ordered):
         mask |= (np.bincount(codes[source == name], minlength=n_persons) > 0).astype(np.int64) << bit
     lists = {m: [name for bit, name in enumerate(ordered) if m >> bit & 1] for m in np.unique(mask)}
-    return [lists[m] for m in mask]
+    return [list(lists[m]) for m in mask]
 
 
 def _household(

@@ -97,7 +97,7 @@ def page() -> str:
     return render_report(report_inputs())
 
 
-def test_inputs_do_carry_the_personal_values(page: str):
+def test_inputs_do_carry_the_personal_values():
     persons = report_inputs().persons
     assert set(persons["name"]) <= set(NAMES) and set(persons["id_number"].dropna()) <= set(IDS)
     assert len(persons) == 4
