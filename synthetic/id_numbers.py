@@ -9,17 +9,18 @@ _CHECK = np.array(list("10X98765432"))
 
 def check_characters(bodies: np.ndarray) -> np.ndarray:
     """Check character (0-9 or X) of each 17-digit body (GB 11643-1999, ISO 7064 MOD 11-2)."""
-    digits = np.asarray(bodies).astype("<U17").view("<U1").reshape(len(bodies), 17).astype(np.int64)
+    digits = np.asarray(bodies).astype("S17").view(np.uint8).reshape(len(bodies), 17).astype(np.int64) - ord("0")
     return _CHECK[(digits @ _WEIGHTS) % 11]
 
 
 def unique_sequence_numbers(rng: np.random.Generator, prefixes: np.ndarray, male: np.ndarray) -> np.ndarray:
-    """3-digit sequence numbers (odd for men, even for women) that make prefix+sequence unique."""
+    """3-digit sequence numbers (odd for men, even for women) that make prefix*1000+sequence unique.
+
+    prefixes: int64 area code and birth date digits (14 digits)."""
     sequence = rng.integers(0, 500, len(prefixes)) * 2 + male.astype(np.int64)
     while True:
-        keys = np.char.add(np.asarray(prefixes).astype(str), np.char.zfill(sequence.astype(str), 3))
-        _, first_index = np.unique(keys, return_index=True)
-        clash = np.ones(len(keys), dtype=bool)
+        _, first_index = np.unique(prefixes * 1000 + sequence, return_index=True)
+        clash = np.ones(len(prefixes), dtype=bool)
         clash[first_index] = False
         if not clash.any():
             return sequence

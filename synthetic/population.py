@@ -158,13 +158,17 @@ def _id_numbers(rng: np.random.Generator, params: GeneratorParams, home_county: 
     birth_year = birth.astype("datetime64[Y]").astype(np.int64) + 1970
     registration_year = np.maximum(birth_year, 1985 + rng.integers(0, 7, n))
     area = _area_code_table()[registration_county, np.clip(registration_year, 1900, 2030) - 1900]
-    ymd = np.char.replace(np.datetime_as_string(birth, unit="D"), "-", "")
-    prefix = np.char.add(area.astype(str), ymd)
-    sequence = unique_sequence_numbers(rng, prefix, sex == MALE)
-    body = np.char.add(prefix, np.char.zfill(sequence.astype(str), 3))
-    id18 = np.char.add(body, check_characters(body)).astype(object)
-    yymmdd = ymd.astype("<U8").view("<U1").reshape(n, 8)[:, 2:].copy().view("<U6").ravel()
-    id15 = np.char.add(np.char.add(area.astype(str), yymmdd), np.char.zfill(sequence.astype(str), 3)).astype(object)
+    years, months, days = (birth.astype("datetime64[Y]").astype(np.int64) + 1970,
+                           birth.astype("datetime64[M]").astype(np.int64) % 12 + 1,
+                           (birth - birth.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1)
+    area_number = area.astype(np.int64)
+    ymd = years * 10_000 + months * 100 + days
+    sequence = unique_sequence_numbers(rng, area_number * 100_000_000 + ymd, sex == MALE)
+    body = (area_number * 100_000_000 + ymd) * 1000 + sequence
+    body_text = body.astype("U17")
+    id18 = np.char.add(body_text, check_characters(body_text)).astype(object)
+    legacy = (area_number * 1_000_000 + ymd % 1_000_000) * 1000 + sequence
+    id15 = legacy.astype("U15").astype(object)
     return id18, id15, registration_county
 
 
