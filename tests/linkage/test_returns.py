@@ -130,4 +130,4 @@ def test_matches_a_plain_loop_on_random_data():
         ]
         if later:
             expected[f"r{i}"] = min(later)[2]
-    assert dict(zip(returns["escort_record_id"], returns["return_record_id"])) == expected
+    assert dict(zip(returns["escort_record_id"], returns["return_record_id"], strict=True)) == expected
