@@ -252,11 +252,11 @@ def parse_columns(county: str | None, township: str | None, village: str | None)
     return Place(prefecture, county_code, township_code, normalize_village(village))
 
 
-def _text_column(values: pd.Series) -> pd.Series:
-    """Text values with blanks as None, on a fresh 0..n-1 index."""
-    return pd.Series(
-        [v if isinstance(v, str) and v.strip() else None for v in values], dtype=object
-    )
+def _distinct_text(values: pd.Series) -> tuple[np.ndarray, list[str | None]]:
+    """Factor codes of a column and its distinct values, blanks and non-text as None."""
+    column_codes, uniques = pd.factorize(values.reset_index(drop=True))
+    texts = [u if isinstance(u, str) and u.strip() else None for u in uniques]
+    return column_codes.astype(np.int64), texts + [None]
 
 
 def resolve_places(
@@ -267,15 +267,16 @@ def resolve_places(
     The county/township/village columns win when they resolve a county; otherwise the free-text
     home address is parsed. Each distinct combination of the four values is resolved once.
     """
-    columns = [_text_column(c) for c in (home_address, county, township, village)]
-    joined = columns[0].fillna("\x00")
-    for column in columns[1:]:
-        joined = joined + "\x01" + column.fillna("\x00")
-    codes, uniques = pd.factorize(joined)
-    first_rows = pd.Series(range(len(codes))).groupby(codes).first().to_numpy()
+    columns = [_distinct_text(c) for c in (home_address, county, township, village)]
+    codes = np.zeros(len(home_address), dtype=np.int64)
+    for column_codes, texts in columns:
+        codes = pd.factorize(codes * len(texts) + column_codes + 1)[0]
+    first_rows = pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy()
     places: list[tuple[str | None, ...]] = []
     for row in first_rows:
-        address, county_value, township_value, village_value = (c.iat[row] for c in columns)
+        address, county_value, township_value, village_value = (
+            texts[column_codes[row]] for column_codes, texts in columns
+        )
         place = parse_columns(county_value, township_value, village_value)
         if place.county_code is None and address is not None:
             from_address = parse_address(address)

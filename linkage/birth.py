@@ -15,6 +15,9 @@ The written field wins over the id's date when both are present (the id may be a
 """
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import numpy as np
 import pandas as pd
 
@@ -26,16 +29,23 @@ BIRTH_LEVELS: tuple[str, ...] = (
 AGE_SLACK_YEARS = 2
 """Ages are estimated at intake: an age-only interval may miss the true year by this much."""
 MAX_AGE = 120
+_AGE = re.compile(r"(\d{1,3})(?:\.\d*)?")
 BIRTH_FIELDS: tuple[str, ...] = ("birth_date", "birth_year_lo", "birth_year_hi", "birth_precision")
 EFFECTIVE_FIELDS: tuple[str, ...] = ("birth_day_code", "birth_month_code", "birth_lo", "birth_hi", "birth_exact")
 
 
 def parse_ages(values: pd.Series) -> pd.Series:
     """Whole years from an age text (`35`, `35岁`, `约35`, `35.0`), Int32; None outside 0..MAX_AGE."""
-    text = values.map(lambda v: v if isinstance(v, str) else None if v is None or v != v else str(v))
-    digits = text.astype(object).str.normalize("NFKC").str.extract(r"(\d{1,3})(?:\.\d*)?", expand=False)
-    ages = pd.to_numeric(digits, errors="coerce")
-    return ages.where((ages >= 0) & (ages <= MAX_AGE)).astype("Int32")
+    value_codes, uniques = pd.factorize(values.reset_index(drop=True))
+    parsed = [_age(u) for u in uniques] + [None]
+    ages = pd.Series(pd.array(parsed, dtype="Int32")[value_codes], index=values.index)
+    return ages
+
+
+def _age(value: object) -> int | None:
+    match = _AGE.search(unicodedata.normalize("NFKC", str(value)))
+    age = int(match[1]) if match else None
+    return age if age is not None and age <= MAX_AGE else None
 
 
 def birth_fields(birth_text: pd.Series, age_text: pd.Series, event_date: pd.Series) -> pd.DataFrame:

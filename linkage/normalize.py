@@ -16,6 +16,8 @@ comparisons and blocking keys array operations (-1 = missing throughout):
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -45,17 +47,24 @@ def shared_codes(frame: pd.DataFrame, columns: list[str]) -> dict[str, np.ndarra
     return dict(zip(columns, all_codes))
 
 
+def map_distinct(values: pd.Series, function: Callable[[object], object]) -> pd.Series:
+    """function applied once per distinct non-null value (None stays None), same index."""
+    value_codes, uniques = pd.factorize(values)
+    mapped = np.array([function(u) for u in uniques] + [None], dtype=object)
+    return pd.Series(mapped[value_codes], index=values.index, dtype=object)
+
+
 def parse_sex(values: pd.Series) -> pd.Series:
     """M / F / None from 男/女, M/F, male/female, 1/2 (GB/T 2261)."""
-    return values.map(lambda v: _SEX_WORDS.get(v.strip().lower()) if isinstance(v, str) else None).astype(object)
+    return map_distinct(values, lambda v: _SEX_WORDS.get(v.strip().lower()) if isinstance(v, str) else None)
 
 
 def _text(records: pd.DataFrame, column: str) -> pd.Series:
     if column not in records:
         return pd.Series([None] * len(records), index=records.index, dtype=object)
-    values = records[column].astype(object).copy()
-    values[values.isna()] = None
-    return values
+    values = records[column].to_numpy(dtype=object, copy=True)
+    values[pd.isna(values)] = None
+    return pd.Series(values, index=records.index, dtype=object)
 
 
 def _event_text(records: pd.DataFrame) -> pd.Series:
@@ -69,12 +78,11 @@ def _event_text(records: pd.DataFrame) -> pd.Series:
 
 
 def _exit_types(values: pd.Series) -> pd.Series:
-    return values.map(lambda v: EXIT_TYPES.get(v.strip().lower()) if isinstance(v, str) else None).astype(object)
+    return map_distinct(values, lambda v: EXIT_TYPES.get(v.strip().lower()) if isinstance(v, str) else None)
 
 
 def _household(values: pd.Series) -> pd.Series:
-    stripped = values.map(lambda v: v.strip() or None if isinstance(v, str) else None)
-    return stripped.astype(object)
+    return map_distinct(values, lambda v: v.strip() or None if isinstance(v, str) else None)
 
 
 def _name_codes(frame: pd.DataFrame) -> pd.DataFrame:
@@ -89,10 +97,20 @@ def _name_codes(frame: pd.DataFrame) -> pd.DataFrame:
     }, index=frame.index)
 
 
+def _names_and_codes(raw_names: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Name fields and name code columns, computed on the distinct raw names then spread to rows."""
+    raw_codes, uniques = pd.factorize(raw_names)
+    table = normalize_names(pd.Series(list(uniques) + [None], dtype=object))  # last row: no name
+    table_codes = _name_codes(table)
+    rows = np.where(raw_codes < 0, len(uniques), raw_codes)
+    names = table.iloc[rows].set_axis(raw_names.index)
+    return names, table_codes.iloc[rows].set_axis(raw_names.index)
+
+
 def _place_codes(frame: pd.DataFrame) -> pd.DataFrame:
     from_id = frame["county_code"].isna() & frame["id_county"].notna()
     county = frame["county_code"].where(~from_id, frame["id_county"])
-    id_prefecture = frame["id_county"].map(prefecture_of_county)
+    id_prefecture = map_distinct(frame["id_county"], prefecture_of_county)
     prefecture = frame["prefecture_code"].where(frame["prefecture_code"].notna(), id_prefecture.where(from_id))
     village_key = frame["county_code"].fillna("") + "|" + frame["village_name"]
     return pd.DataFrame({
@@ -105,47 +123,43 @@ def _place_codes(frame: pd.DataFrame) -> pd.DataFrame:
     }, index=frame.index)
 
 
+REPLACED_COLUMNS: tuple[str, ...] = ("sex", "birth_date", "household_id", "event_date", "exit_date", "exit_type")
+"""Canonical columns whose normalized value replaces the text (same column name)."""
+
+
 def normalize_records(records: pd.DataFrame) -> pd.DataFrame:
     """The normalized frame of docs/DESIGN.md, same row order as `records`, plus code columns."""
     records = records.reset_index(drop=True)
     frame = pd.DataFrame({c: _text(records, c) for c in KEPT_COLUMNS}, index=records.index)
     if "row_number" in records:
         frame["row_number"] = records["row_number"]
-    names = normalize_names(frame["name"])
+    names, name_codes = _names_and_codes(frame["name"])
     ids = parse_id_numbers(frame["id_number"])
     field_sex = parse_sex(frame["sex"])
     sex = field_sex.where(field_sex.notna(), ids["id_sex"].where(ids["id_status"] == "valid"))
     event_date, _ = parse_dates(_event_text(records))
     exit_date, _ = parse_dates(frame["exit_date"])
     births = birth_fields(frame["birth_date"], frame["age"], event_date)
-    usable_id_date = ids["id_status"].isin(["valid", "bad_check"])
     places = resolve_places(frame["home_address"], frame["county"], frame["township"], frame["village"])
-    normalized = pd.concat([
-        frame,
-        names,
-        pd.DataFrame({"sex": sex.where(sex.notna(), None)}, index=frame.index),
-        ids,
-        births,
-        places,
-        pd.DataFrame({
-            "household_id": _household(frame["household_id"]),
-            "event_date": event_date.astype("datetime64[ns]"),
-            "exit_date": exit_date.astype("datetime64[ns]"),
-            "exit_type": _exit_types(frame["exit_type"]),
-        }, index=frame.index),
-    ], axis=1)
-    normalized = normalized.loc[:, ~normalized.columns.duplicated(keep="last")]
-    id_birth = normalized["id_birth_date"]
-    extra = pd.concat([
-        _name_codes(normalized),
-        pd.DataFrame({
-            "sex_code": normalized["sex"].map({"F": 0, "M": 1}).fillna(-1).to_numpy(dtype=np.int64),
-            "id18_code": codes(normalized["id18"]),
-            "id_valid": (normalized["id_status"] == "valid").to_numpy(),
-            "id_birth_code": np.where(id_birth.notna(), id_birth.to_numpy(dtype="datetime64[D]").astype(np.int64), -1),
-            "id_county_code": codes(normalized["id_county"]),
-        }, index=frame.index),
-        effective_birth(births, id_birth, usable_id_date),
-        _place_codes(normalized),
-    ], axis=1)
-    return pd.concat([normalized, extra], axis=1)
+    replaced = pd.DataFrame({
+        "sex": sex.where(sex.notna(), None).astype(object),
+        "household_id": _household(frame["household_id"]),
+        "event_date": event_date.astype("datetime64[ns]"),
+        "exit_date": exit_date.astype("datetime64[ns]"),
+        "exit_type": _exit_types(frame["exit_type"]),
+    }, index=frame.index)
+    id_birth = ids["id_birth_date"]
+    id_codes = pd.DataFrame({
+        "sex_code": replaced["sex"].map({"F": 0, "M": 1}).fillna(-1).to_numpy(dtype=np.int64),
+        "id18_code": codes(ids["id18"]),
+        "id_valid": (ids["id_status"] == "valid").to_numpy(),
+        "id_birth_code": np.where(id_birth.notna(), id_birth.to_numpy(dtype="datetime64[D]").astype(np.int64), -1),
+        "id_county_code": codes(ids["id_county"]),
+    }, index=frame.index)
+    place_codes = _place_codes(pd.concat([places, ids[["id_county"]], replaced[["household_id"]]], axis=1))
+    usable_id_date = ids["id_status"].isin(["valid", "bad_check"])
+    return pd.concat([
+        frame.drop(columns=list(REPLACED_COLUMNS)),
+        names, replaced[["sex"]], ids, births, places, replaced.drop(columns=["sex"]),
+        name_codes, id_codes, effective_birth(births, id_birth, usable_id_date), place_codes,
+    ], axis=1, copy=False)
