@@ -57,6 +57,8 @@ def normalize_name(raw: object) -> NormalizedName:
         return NormalizedName(norm, "other", norm, name_pinyin=pinyin_key(norm))
     han = split_han_name(norm)
     tibetan = parse_tibetan(norm)
+    if han is None and tibetan is None and len(norm) in (2, 3):
+        han = norm[0], norm[1:]  # a rarer single-character surname than the table holds
     if tibetan is not None and (tibetan.components or han is None):
         comps = tibetan.components
         return NormalizedName(

@@ -18,7 +18,7 @@ class TibetanName:
     components: tuple[str, ...]  # canonical components, in order (unknown parts kept as written)
     affix: str | None          # stripped 大/小/老 prefix
     abbr: str                  # 2-character abbreviation key
-    is_abbreviation: bool      # a 2-character name that is not itself a component (扎次)
+    is_abbreviation: bool      # a 2-character name that is not itself a component (扎次, 小次朵)
 
 
 @lru_cache(maxsize=1)
@@ -119,7 +119,9 @@ def parse_tibetan(text: str) -> TibetanName | None:
             abbr=abbreviation_key(components),
             is_abbreviation=False,
         )
-    if is_abbreviation_shape(text):
-        key = canonical_initial(text[0]) + canonical_initial(text[1])
-        return TibetanName(canon=key, components=(), affix=None, abbr=key, is_abbreviation=True)
+    affix = text[0] if len(text) == 3 and text[0] in AFFIXES else None
+    short = text[1:] if affix else text
+    if is_abbreviation_shape(short):
+        key = canonical_initial(short[0]) + canonical_initial(short[1])
+        return TibetanName(canon=key, components=(), affix=affix, abbr=key, is_abbreviation=True)
     return None

@@ -35,6 +35,8 @@ def test_kind_detection():
     assert normalize_name("扎西次仁").name_kind == "tibetan"
     assert normalize_name("白玛").name_kind == "tibetan"
     assert normalize_name("王小明").name_kind == "han"
+    assert normalize_name("芹萱娟").name_kind == "han"        # surname outside the table
+    assert normalize_name("芹萱娟").surname == "芹"
     assert normalize_name("john").name_kind == "other"
 
 
@@ -50,6 +52,7 @@ def test_name_levels():
     assert _level("次仁", "才仁") == 3
     assert _level("扎西次仁", "扎次") == 2
     assert _level("扎西次仁", "次仁") == 2
+    assert _level("慈仁·多吉", "小次朵") == 2
     assert _level("王小明", "王晓明") == 1
     assert _level("王小明", "李小明") == 1
     assert _level("扎西次仁", "格桑卓玛") == 0

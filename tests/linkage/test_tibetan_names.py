@@ -48,3 +48,9 @@ def test_four_character_name_with_one_unknown_half_keeps_it_as_written():
 def test_han_name_is_not_tibetan():
     assert parse_tibetan("张伟") is None
     assert parse_tibetan("王小明") is None
+
+
+def test_affix_before_an_abbreviation():
+    name = parse_tibetan("小次朵")
+    assert name.is_abbreviation and name.affix == "小"
+    assert name.abbr == parse_tibetan("次仁多吉").abbr
