@@ -7,6 +7,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -21,7 +22,7 @@ from pipelines.config import (DEFAULT_DEMO_DIR, DEFAULT_DEMO_PERSONS, DEFAULT_DE
 from pipelines.writers import MODEL_FILE, REPORT_FILE, RUN_SUMMARY_FILE
 from schemas.contract import SOURCES
 
-TRUTH_FILE = "truth.parquet"
+TRUTH_FILE = "truth.csv"
 
 PROG = "rosterlink"
 
@@ -69,21 +70,23 @@ def failure_message(result) -> str:
     return "run failed"
 
 
-def run_pipeline(config: RunConfig, verbose: bool = False):
-    """Materialize every asset and check in-process; intermediate values stay in memory."""
+def run_pipeline(config: RunConfig, verbose: bool = False, instance=None):
+    """Materialize every asset and run every check in-process; intermediate values stay in memory.
+
+    Without `instance`, the run uses an ephemeral Dagster instance in a temporary folder.
+    """
     import dagster as dg
 
     from pipelines.definitions import JOB_NAME, build_definitions
 
-    defs = build_definitions(config, io_manager=dg.mem_io_manager)
-    job = defs.resolve_job_def(JOB_NAME)
+    job = build_definitions(config, io_manager=dg.mem_io_manager).resolve_job_def(JOB_NAME)
     log_level = "INFO" if verbose else "CRITICAL"
     with dagster_environment() as scratch, warnings.catch_warnings():
         if not verbose:
             warnings.simplefilter("ignore")
         return job.execute_in_process(
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-            instance=dg.DagsterInstance.ephemeral(tempdir=str(scratch)),
+            instance=instance or dg.DagsterInstance.ephemeral(tempdir=str(scratch)),
             raise_on_error=False,
         )
 
@@ -130,32 +133,62 @@ def command_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def command_generate(args: argparse.Namespace) -> int:
-    from synthetic import generate, write_contract_folder, write_truth
-    from synthetic.params import GeneratorParams
+def write_synthetic_input(input_dir: Path, persons: int, seed: int, heldout: bool = False,
+                          truth: Path | None = None) -> tuple[int, Path]:
+    """Synthetic rosters as a contract input folder, and truth.csv (default beside the folder).
 
-    params = GeneratorParams.heldout() if args.heldout else GeneratorParams()
-    data = generate(args.persons, args.seed, params)
-    write_contract_folder(data, args.out, args.seed)
-    write_truth(data, args.out / TRUTH_FILE)
+    Returns the number of roster rows and the truth path.
+    """
+    from synthetic.generator import generate
+    from synthetic.params import GeneratorParams
+    from synthetic.writer import write_contract_folder, write_truth
+
+    params = GeneratorParams.heldout() if heldout else GeneratorParams()
+    data = generate(persons, seed, params)
+    write_contract_folder(data, input_dir, seed, params.writer)
+    truth = truth or input_dir.resolve().parent / TRUTH_FILE
+    write_truth(data, truth)
+    return sum(len(frame) for frame in data.rosters.values()), truth
+
+
+def command_generate(args: argparse.Namespace) -> int:
+    rows, truth = write_synthetic_input(args.out, args.persons, args.seed, args.heldout, args.truth)
+    print(f"roster rows: {rows}")
     print(f"rosters: {args.out.resolve()}")
-    print(f"truth: {(args.out / TRUTH_FILE).resolve()}")
+    print(f"truth: {truth}")
     return 0
 
 
 def command_demo(args: argparse.Namespace) -> int:
-    from synthetic import generate, write_contract_folder
-    from synthetic.params import GeneratorParams
-
     input_dir, output_dir = args.out / "input", args.out / "output"
+    print(f"generating demo rosters: {args.persons} simulated persons, seed {args.seed}")
     if input_dir.exists():
-        shutil.rmtree(input_dir)  # a fresh demo input; the output folder keeps its person-id map
-    print(f"generating demo rosters for {args.persons} persons (seed {args.seed})")
-    write_contract_folder(generate(args.persons, args.seed, GeneratorParams()), input_dir, args.seed)
-    print("linking")
+        shutil.rmtree(input_dir)  # a fresh input; the output folder keeps its person-id map
+    write_synthetic_input(input_dir, args.persons, args.seed)
+    print(f"linking the rosters in {input_dir}")
     execute(RunConfig(input_dir=input_dir, output_dir=output_dir, engine=args.engine), args.verbose)
     print_summary(output_dir)
     return 0
+
+
+def demo_benchmark(persons: int, seed: int) -> dict[str, float]:
+    """The whole pipeline on synthetic rosters, scored pairwise against their truth."""
+    from linkage.evaluate import pairwise_scores
+
+    with tempfile.TemporaryDirectory(prefix="rosterlink-benchmark-") as scratch:
+        input_dir, output_dir = Path(scratch) / "input", Path(scratch) / "output"
+        truth = pd.read_csv(write_synthetic_input(input_dir, persons, seed)[1], dtype=str, keep_default_na=False)
+        started = time.perf_counter()
+        execute(RunConfig(input_dir=input_dir, output_dir=output_dir), verbose=False)
+        seconds = time.perf_counter() - started
+        links = pd.read_parquet(output_dir / "record_links.parquet", columns=["source", "record_id", "person_id"])
+    accepted = truth[truth["expect_quarantine"] == "False"].assign(record_id=lambda t: t["record_id"].str.strip())
+    labelled = links.merge(accepted[["source", "record_id", "person_key"]], on=["source", "record_id"],
+                           how="left", validate="one_to_one")
+    if labelled["person_key"].isna().any():
+        raise CliError(f"{int(labelled['person_key'].isna().sum())} linked records have no truth row")
+    scores = pairwise_scores(labelled["person_id"].to_numpy(), labelled["person_key"].to_numpy())
+    return {**scores, "seconds": seconds}
 
 
 def _record_ref(text: str) -> tuple[str, str]:
@@ -168,8 +201,8 @@ def _record_ref(text: str) -> tuple[str, str]:
 def command_explain(args: argparse.Namespace) -> int:
     from linkage.explain import explain_pair
     from linkage.fellegi_sunter import FSModel
-    from pipelines.assets import normalized_from_input, settings_for
-    from pipelines.resources import LinkageOptions
+    from linkage.roster_settings import roster_settings
+    from pipelines.assets import normalized_from_input
 
     refs = [_record_ref(args.left), _record_ref(args.right)]
     summary_path, model_path = args.output / RUN_SUMMARY_FILE, args.output / MODEL_FILE
@@ -184,9 +217,8 @@ def command_explain(args: argparse.Namespace) -> int:
         if len(found) != 1:
             raise CliError(f"record {source}:{record_id} is not an accepted record of {input_dir}")
         positions.append(int(found[0]))
-    options = LinkageOptions(**summary.get("linkage_options", {}))
     model = FSModel.from_json(model_path.read_text(encoding="utf-8"))
-    table = explain_pair(model, normalized, positions[0], positions[1], settings_for(options))
+    table = explain_pair(model, normalized, positions[0], positions[1], roster_settings())
     print(f"{'comparison':<12} {'level':>5}  {'label':<40} {'weight':>8}")
     for row in table.itertuples(index=False):
         level = "" if row.level is None or pd.isna(row.level) else str(int(row.level))
@@ -196,9 +228,12 @@ def command_explain(args: argparse.Namespace) -> int:
 
 
 def command_benchmark(args: argparse.Namespace) -> int:
-    from pipelines.benchmarks import run_benchmark
+    if args.name == "demo":
+        scores = demo_benchmark(DEFAULT_DEMO_PERSONS, DEFAULT_DEMO_SEED)
+    else:
+        from pipelines.benchmarks import run_benchmark
 
-    scores = run_benchmark(args.name, args.shared)
+        scores = run_benchmark(args.name, args.shared)
     print(f"precision={scores['precision']:.4f} recall={scores['recall']:.4f} "
           f"f1={scores['f1']:.4f} seconds={scores['seconds']:.1f}")
     return 0
@@ -242,6 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--persons", type=_positive, required=True)
     generate.add_argument("--seed", type=int, required=True)
     generate.add_argument("--heldout", action="store_true", help="use the held-out generator parameters")
+    generate.add_argument("--truth", type=Path, default=None, help="truth CSV path (default: <out>/../truth.csv)")
 
     explain = commands.add_parser("explain", help="the weight each comparison gives a pair of records")
     explain.add_argument("--output", type=Path, required=True, help="output folder of a finished run")
