@@ -23,7 +23,7 @@ demo: install
 	$(BIN)/rosterlink demo
 
 test: install-test
-	$(BIN)/python -m pytest -q
+	$(BIN)/pytest -q
 
 # The UI reads demo_output/input and writes demo_output/output unless ROSTERLINK_INPUT /
 # ROSTERLINK_OUTPUT say otherwise; run `make demo` first to have an input folder.
