@@ -105,8 +105,8 @@ def _area_to_county(area: str) -> str | None:
 
 def _digit_matrix(df: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     numbers = df["id18"].to_numpy(dtype=object)[rows]
-    text = np.array([n if isinstance(n, str) else "" for n in numbers], dtype="S18")
-    return np.frombuffer(text.tobytes(), dtype=np.uint8).reshape(-1, 18)
+    numbers[pd.isna(numbers)] = ""
+    return np.frombuffer(numbers.astype("S18").tobytes(), dtype=np.uint8).reshape(-1, 18)
 
 
 def one_edit_apart(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -144,11 +144,12 @@ def id_levels(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarr
     )
     levels[same_birth_county] = 2
     present = (code_l >= 0) & (code_r >= 0)
-    candidates = np.flatnonzero(present & (code_l != code_r))
+    both_valid = valid[left] & valid[right]
+    candidates = np.flatnonzero(present & (code_l != code_r) & ~both_valid)
     if len(candidates):
         close = one_edit_apart(df, left[candidates], right[candidates])
         levels[candidates[close]] = 3
-    levels[valid[left] & valid[right]] = 0
+    levels[both_valid] = 0
     levels[code_l == code_r] = 4
     levels[~present] = -1
     return levels

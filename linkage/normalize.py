@@ -8,6 +8,7 @@ comparisons and blocking keys array operations (-1 = missing throughout):
 | `name_norm_code`, `name_pinyin_code`, `name_affix_code` | factorized `name_norm`, `name_pinyin`, `name_affix` |
 | `name_canon_code`, `name_abbr_code`, `name_comp1_code`, `name_comp2_code` | one shared vocabulary, so a 2-character key compares with a component |
 | `name_short` | bool: a 2-character name or a one-component name (abbreviation candidate) |
+| `name_len` | characters in `name_norm` (0 when unknown) |
 | `sex_code` | 0 = F, 1 = M |
 | `id18_code`, `id_valid`, `id_birth_code`, `id_county_code` | factorized id18, status valid, id birth date (days since 1970), factorized id_county |
 | `birth_day_code`, `birth_month_code`, `birth_lo`, `birth_hi`, `birth_exact`, `birth_month` | see `linkage.birth.effective_birth` (field first, else the id's date) |
@@ -87,13 +88,15 @@ def _household(values: pd.Series) -> pd.Series:
 
 def _name_codes(frame: pd.DataFrame) -> pd.DataFrame:
     shared = shared_codes(frame, ["name_canon", "name_abbr", "name_comp1", "name_comp2"])
-    short = frame["name_canon"].str.len().eq(2).fillna(False).to_numpy(dtype=bool) & frame["name_comp2"].isna().to_numpy()
+    canon_len = np.array([len(v) if isinstance(v, str) else 0 for v in frame["name_canon"]], dtype=np.int64)
+    short = (canon_len == 2) & frame["name_comp2"].isna().to_numpy()
     return pd.DataFrame({
         "name_norm_code": codes(frame["name_norm"]),
         "name_pinyin_code": codes(frame["name_pinyin"]),
         "name_affix_code": codes(frame["name_affix"]),
         **{f"{c}_code": v for c, v in shared.items()},
         "name_short": short,
+        "name_len": np.array([len(v) if isinstance(v, str) else 0 for v in frame["name_norm"]], dtype=np.int64),
     }, index=frame.index)
 
 

@@ -12,7 +12,7 @@ Levels (higher = stronger; -1 when a name is unknown on either side):
 
 All work is done on integer code columns written by `linkage.normalize.normalize_records`
 (`name_norm_code`, `name_canon_code`, `name_abbr_code`, `name_comp1_code`, `name_comp2_code`,
-`name_pinyin_code`, `name_affix_code`, `name_short`); string distances are computed once per
+`name_pinyin_code`, `name_affix_code`, `name_short`, `name_len`); string distances are computed once per
 distinct pair of pinyin keys with rapidfuzz.
 """
 from __future__ import annotations
@@ -54,12 +54,12 @@ def _pinyin_similar(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np
         list(pinyin[rows_l]), list(pinyin[rows_r]), scorer=JaroWinkler.normalized_similarity,
         dtype=np.float64,
     )
-    queries, choices = list(norm[rows_l]), list(norm[rows_r])
-    edits = cpdist(queries, choices, scorer=Levenshtein.distance, dtype=np.int64)
-    lengths_l = np.fromiter((len(s) for s in queries), dtype=np.int64, count=len(queries))
-    lengths_r = np.fromiter((len(s) for s in choices), dtype=np.int64, count=len(choices))
-    one_substitution = (edits == 1) & (lengths_l == lengths_r) & (lengths_l >= 2)
-    similar = (jaro >= PINYIN_JW_THRESHOLD) | one_substitution
+    queries, choices = norm[rows_l], norm[rows_r]
+    lengths_l, lengths_r = _codes(df, "name_len", rows_l), _codes(df, "name_len", rows_r)
+    similar = jaro >= PINYIN_JW_THRESHOLD
+    same_length = np.flatnonzero(~similar & (lengths_l == lengths_r) & (lengths_l >= 2))
+    edits = cpdist(list(queries[same_length]), list(choices[same_length]), scorer=Levenshtein.distance, dtype=np.int64)
+    similar[same_length[edits == 1]] = True
     return similar[inverse.ravel()]
 
 
