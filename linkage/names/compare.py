@@ -6,7 +6,7 @@ Levels (higher = stronger; -1 when a name is unknown on either side):
 |---|---|---|
 | 4 | same written form | equal `name_norm` |
 | 3 | variant-equivalent | equal `name_canon` (次仁 / 才仁), affixes not contradicting |
-| 2 | abbreviation-compatible | one side is a 2-character abbreviation key or a one-component name, and it equals the other's abbreviation key (扎次 ~ 扎西次仁) or one of its components (次仁 ~ 扎西次仁, daily use of the first or last two characters) |
+| 2 | abbreviation-compatible | one side is a 2-character name or a one-component name whose abbreviation key (its two characters' canonical initials) equals the other's (扎次 ~ 扎西次仁, 次丹 ~ 次仁丹巴), or whose canonical component is one of the other's components (次仁 ~ 扎西次仁: daily use of the first or last two characters) |
 | 1 | pinyin similar | Jaro-Winkler of the pinyin keys >= 0.9 (float64), or equal length >= 2 with exactly one character substituted (same-sound or same-shape error) |
 | 0 | different | anything else, including two different 大/小/老 affixes (大次仁 vs 小次仁 are two people) |
 
@@ -36,7 +36,8 @@ def _abbreviation_compatible(df: pd.DataFrame, short: np.ndarray, full: np.ndarr
     """`short` is a 2-character key or one-component name compatible with the name at `full`."""
     is_short = df["name_short"].to_numpy(dtype=bool)[short]
     key = _codes(df, "name_canon_code", short)
-    same_abbr = key == _codes(df, "name_abbr_code", full)
+    abbr = _codes(df, "name_abbr_code", short)
+    same_abbr = (abbr >= 0) & (abbr == _codes(df, "name_abbr_code", full))
     in_components = (key == _codes(df, "name_comp1_code", full)) | (key == _codes(df, "name_comp2_code", full))
     return is_short & (key >= 0) & (same_abbr | in_components)
 

@@ -112,16 +112,28 @@ def parse_tibetan(text: str) -> TibetanName | None:
     split = split_components(text)
     if split is not None:
         components, affix = split
+        written = text[1:] if affix else text
         return TibetanName(
             canon="".join(components),
             components=components,
             affix=affix,
-            abbr=abbreviation_key(components),
+            abbr=written_abbreviation_key(written) if len(components) == 1 else abbreviation_key(components),
             is_abbreviation=False,
         )
     affix = text[0] if len(text) == 3 and text[0] in AFFIXES else None
     short = text[1:] if affix else text
     if is_abbreviation_shape(short):
-        key = canonical_initial(short[0]) + canonical_initial(short[1])
+        key = written_abbreviation_key(short)
         return TibetanName(canon=key, components=(), affix=affix, abbr=key, is_abbreviation=True)
     return None
+
+
+def written_abbreviation_key(written: str) -> str:
+    """Abbreviation key of a written 2-character name: each character's canonical initial.
+
+    A one-component name is also read as a possible abbreviation (次丹 is the component 次旦,
+    or 次仁丹巴 abbreviated); other lengths are their own key.
+    """
+    if len(written) != 2:
+        return variant_table().get(written, written)
+    return canonical_initial(written[0]) + canonical_initial(written[1])

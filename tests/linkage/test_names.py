@@ -53,6 +53,7 @@ def test_name_levels():
     assert _level("扎西次仁", "扎次") == 2
     assert _level("扎西次仁", "次仁") == 2
     assert _level("慈仁·多吉", "小次朵") == 2
+    assert _level("次仁丹巴", "老次丹") == 2
     assert _level("王小明", "王晓明") == 1
     assert _level("王小明", "李小明") == 1
     assert _level("扎西次仁", "格桑卓玛") == 0

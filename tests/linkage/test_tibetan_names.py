@@ -22,6 +22,7 @@ def test_abbreviation_key_is_first_and_third_character():
 def test_two_character_name_is_component_or_abbreviation():
     component = parse_tibetan("才仁")
     assert component.components == ("次仁",) and not component.is_abbreviation
+    assert parse_tibetan("次丹").abbr == parse_tibetan("次仁丹巴").abbr   # 次丹 (= 次旦) may abbreviate 次仁丹巴
     abbreviation = parse_tibetan("扎次")
     assert abbreviation.is_abbreviation and abbreviation.abbr == "扎次"
 
