@@ -17,6 +17,7 @@ comparisons and blocking keys array operations (-1 = missing throughout):
 """
 from __future__ import annotations
 
+import unicodedata
 from typing import Callable
 
 import numpy as np
@@ -57,7 +58,9 @@ def map_distinct(values: pd.Series, function: Callable[[object], object]) -> pd.
 
 def parse_sex(values: pd.Series) -> pd.Series:
     """M / F / None from 男/女, M/F, male/female, 1/2 (GB/T 2261)."""
-    return map_distinct(values, lambda v: _SEX_WORDS.get(v.strip().lower()) if isinstance(v, str) else None)
+    return map_distinct(
+        values, lambda v: _SEX_WORDS.get(unicodedata.normalize("NFKC", v).strip().lower()) if isinstance(v, str) else None
+    )
 
 
 def _text(records: pd.DataFrame, column: str) -> pd.Series:

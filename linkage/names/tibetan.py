@@ -102,9 +102,7 @@ def is_abbreviation_shape(text: str) -> bool:
 
 def abbreviation_key(components: tuple[str, ...]) -> str:
     """1st character of the first component + 1st character of the second (扎西次仁 -> 扎次)."""
-    if len(components) >= 2:
-        return components[0][0] + components[1][0]
-    return components[0]
+    return components[0][0] + components[1][0]
 
 
 def parse_tibetan(text: str) -> TibetanName | None:

@@ -66,7 +66,9 @@ def test_poverty_row():
 
 
 def test_parse_sex():
-    assert parse_sex(pd.Series(["男", "F", "female", "1", "2", "?", None])).tolist() == ["M", "F", "F", "M", "F", None, None]
+    assert parse_sex(pd.Series(["男", "F", "female", "1", "２", "Ｍ", "?", None])).tolist() == [
+        "M", "F", "F", "M", "F", "M", None, None,
+    ]
 
 
 def test_empty_records():
