@@ -21,6 +21,7 @@ from pipelines import frames, writers
 from pipelines.ingest import RosterInputError, discover_files, read_source
 from pipelines.report import ReportInputs, city_encounters, render_report
 from pipelines.resources import InputFolder, LinkageOptions, OutputFolder
+from pipelines.spark_resource import SparkSessionResource
 from pipelines.run_summary import build_run_summary, count_files, count_quarantine_reasons
 from quality.quarantine import split_quarantine
 
@@ -107,11 +108,20 @@ def normalized_records(context: dg.AssetExecutionContext, records: pd.DataFrame)
 
 @dg.asset(group_name=GROUP)
 def linkage_result(context: dg.AssetExecutionContext, normalized_records: pd.DataFrame,
-                   linkage_options: LinkageOptions, output_folder: OutputFolder) -> LinkageResult:
-    """Blocking, comparison, Fellegi-Sunter training and scoring, clustering; writes model.json."""
-    if linkage_options.engine != "pandas":
-        raise RosterInputError(f"linkage engine {linkage_options.engine} is not available in this build")
-    result = link(normalized_records, settings_for(linkage_options))
+                   linkage_options: LinkageOptions, spark: SparkSessionResource,
+                   output_folder: OutputFolder) -> LinkageResult:
+    """Blocking, comparison, Fellegi-Sunter training and scoring, clustering; writes model.json.
+
+    The pandas engine runs in this process; the Spark engine (same results) on the `spark`
+    resource's session, which is only started when the Spark engine is chosen.
+    """
+    settings = settings_for(linkage_options)
+    if linkage_options.engine == "spark":
+        from pipelines.spark_engine import link_spark
+
+        result = link_spark(spark.get_session(), normalized_records, settings)
+    else:
+        result = link(normalized_records, settings)
     writers.write_model_json(result.model.to_json(), output_folder.root)
     stats = result.stats
     metadata: dict[str, object] = {key: int(stats[key]) for key in ENGINE_COUNTS if key in stats}

@@ -1,4 +1,4 @@
-"""Dagster resources: the input folder, the output folder, and the linkage options of a run."""
+"""Dagster resources: the input folder, the output folder, the linkage options, the Spark session."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,6 +6,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.config import RunConfig
+from pipelines.spark_resource import SparkSessionResource
 
 
 class InputFolder(dg.ConfigurableResource):
@@ -39,8 +40,9 @@ class LinkageOptions(dg.ConfigurableResource):
 
 
 def resources_for(config: RunConfig) -> dict[str, dg.ConfigurableResource]:
-    """The resource set of a run with this configuration."""
+    """The resource set of a run with this configuration (the Spark session starts only if used)."""
     return {
+        "spark": SparkSessionResource(conf={"spark.ui.showConsoleProgress": "false"}),
         "input_folder": InputFolder(path=str(config.input_dir)),
         "output_folder": OutputFolder(path=str(config.output_dir)),
         "linkage_options": LinkageOptions(
