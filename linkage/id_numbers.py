@@ -7,6 +7,8 @@ Status of a number (`id_status`):
 - `malformed`: anything else that is not blank; `missing`: blank.
 
 `id18` keeps the 18 characters for valid, bad_check and bad_date numbers (None otherwise).
+`id_text` (an extra column) is id18, or for a malformed number of 16-19 digits (a digit dropped
+or doubled) its cleaned text, so that such a number still compares by edit distance.
 `id_county` is the current county code of the area code through the crosswalk (5423xx ->
 540202 ...); an area code outside Tibet is kept as it is (it still compares by equality); a
 Tibet code unknown to the tables gives None.
@@ -15,10 +17,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from rapidfuzz.distance import Levenshtein
+from rapidfuzz.process import cpdist
 
 from linkage.addresses import current_county
 
-ID_FIELDS: tuple[str, ...] = ("id18", "id_status", "id_birth_date", "id_sex", "id_area", "id_county")
+ID_FIELDS: tuple[str, ...] = (
+    "id18", "id_status", "id_birth_date", "id_sex", "id_area", "id_county", "id_text",
+)
 ID_LEVELS: tuple[str, ...] = (
     "two different valid numbers",
     "different",
@@ -59,7 +65,7 @@ def _birth_dates(id18: pd.Series) -> pd.Series:
 
 
 def parse_id_numbers(values: pd.Series) -> pd.DataFrame:
-    """The id fields of docs/DESIGN.md (id18, id_status, id_birth_date, id_sex, id_area, id_county)."""
+    """The id fields of docs/DESIGN.md (id18, id_status, id_birth_date, id_sex, id_area, id_county) + id_text."""
     text = clean_id_text(values.reset_index(drop=True))
     is18 = text.str.fullmatch(r"\d{17}[\dX]", na=False).astype(bool)
     is15 = text.str.fullmatch(r"\d{15}", na=False).astype(bool)
@@ -92,6 +98,7 @@ def parse_id_numbers(values: pd.Series) -> pd.DataFrame:
         "id_sex": pd.Series(id_sex, dtype=object),
         "id_area": area.astype(object),
         "id_county": county_of_area[area_codes],
+        "id_text": id18.where(id18.notna(), text.where(text.str.fullmatch(r"[\dX]{16,19}", na=False))),
     })
     result.index = values.index
     return result.where(result.notna(), None).astype({"id_birth_date": "datetime64[ns]"})
@@ -126,17 +133,26 @@ def one_edit_apart(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.
     return (n_diff == 1) | swapped
 
 
-def id_levels(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Level of the `id_number` comparison (labels in ID_LEVELS); -1 when a side has no id18.
+def _near_length_close(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """At most one insertion, deletion or substitution between the two id texts."""
+    text = df["id_text"].to_numpy(dtype=object)
+    distance = cpdist(list(text[left]), list(text[right]), scorer=Levenshtein.distance, dtype=np.int64)
+    return distance <= 1
 
-    Uses the code columns `id18_code`, `id_valid`, `id_birth_code`, `id_county_code` written by
-    `linkage.normalize.normalize_records`.
+
+def id_levels(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Level of the `id_number` comparison (labels in ID_LEVELS); -1 when a side has no number.
+
+    A malformed number of 16-19 digits is compared by edit distance only (level 3 or 1).
+    Uses the columns `id18_code`, `id_valid`, `id_birth_code`, `id_county_code`, `id_text`
+    written by `linkage.normalize.normalize_records`.
     """
     code_l = df["id18_code"].to_numpy(dtype=np.int64)[left]
     code_r = df["id18_code"].to_numpy(dtype=np.int64)[right]
     valid = df["id_valid"].to_numpy(dtype=bool)
     birth = df["id_birth_code"].to_numpy(dtype=np.int64)
     county = df["id_county_code"].to_numpy(dtype=np.int64)
+    has_text = df["id_text"].notna().to_numpy()
     levels = np.ones(len(left), dtype=np.int8)
     same_birth_county = (
         (birth[left] >= 0) & (birth[left] == birth[right])
@@ -149,9 +165,12 @@ def id_levels(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarr
     if len(candidates):
         close = one_edit_apart(df, left[candidates], right[candidates])
         levels[candidates[close]] = 3
+    malformed = np.flatnonzero(~present & has_text[left] & has_text[right])
+    if len(malformed):
+        levels[malformed[_near_length_close(df, left[malformed], right[malformed])]] = 3
     levels[both_valid] = 0
     levels[code_l == code_r] = 4
-    levels[~present] = -1
+    levels[~present & ~(has_text[left] & has_text[right])] = -1
     return levels
 
 

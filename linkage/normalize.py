@@ -11,6 +11,7 @@ comparisons and blocking keys array operations (-1 = missing throughout):
 | `name_len` | characters in `name_norm` (0 when unknown) |
 | `sex_code` | 0 = F, 1 = M |
 | `id18_code`, `id_valid`, `id_birth_code`, `id_county_code` | factorized id18, status valid, id birth date (days since 1970), factorized id_county |
+| `id_text` | id18, or the cleaned text of a malformed 16-19 digit number (see `linkage.id_numbers`) |
 | `birth_day_code`, `birth_month_code`, `birth_lo`, `birth_hi`, `birth_exact`, `birth_month` | see `linkage.birth.effective_birth` (field first, else the id's date) |
 | `place_county_code`, `place_county_from_id`, `place_prefecture_code` | county (address/columns, else the id's county) and its prefecture, factorized in one vocabulary each |
 | `township_code_int`, `village_code`, `household_code` | factorized township code, (county, village name), household id |

@@ -23,6 +23,7 @@ def test_status_of_each_kind_of_number():
     assert ids["id_status"].tolist() == ["valid", "bad_check", "bad_date", "malformed", "missing", "missing", "valid"]
     assert ids["id18"].iloc[6] == "11010519491231002X"
     assert ids["id18"].iloc[3] is None
+    assert ids["id_text"].tolist()[:4] == [VALID, "540202198503070010", "540202198513070015", None]
 
 
 def test_legacy_15_digit_number_is_upgraded_with_check_digit():
@@ -71,7 +72,10 @@ def test_id_levels():
         (VALID, relative),
         (VALID, None),
         (None, None),
-    ]) == [4, 4, 3, 3, 0, 2, 1, -1, -1]
+        (VALID, VALID[:8] + VALID[9:]),             # a digit dropped: malformed, one edit
+        (VALID, "12345678901234567"),              # malformed and far
+        (VALID, "不详"),                            # not a number at all
+    ]) == [4, 4, 3, 3, 0, 2, 1, -1, -1, 3, 1, -1]
 
 
 def test_different_valid_ids_is_a_conflict_only_when_both_valid():
