@@ -1,6 +1,8 @@
 """Dagster resource holding one SparkSession per run: created on first use, stopped at teardown."""
 from __future__ import annotations
 
+import os
+import sys
 from typing import TYPE_CHECKING
 
 import dagster as dg
@@ -19,6 +21,9 @@ def build_spark_session(master: str, app_name: str, conf: dict[str, str]) -> "Sp
     """A SparkSession for this master with the default conf overridden by `conf`."""
     from pyspark.sql import SparkSession
 
+    # PySpark starts its Python workers with $PYSPARK_PYTHON (default: python3 on the PATH); in
+    # local mode that must be this interpreter, whose environment holds pandas and linkage/.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.master(master).appName(app_name)
     for key, value in {**DEFAULT_CONF, **conf}.items():
         builder = builder.config(key, value)

@@ -70,3 +70,18 @@ def test_components_cover_only_nodes_on_edges_with_large_ids(spark):
     edges = spark.createDataFrame(pd.DataFrame({"a": [big + 5, big + 3, 7], "b": [big + 3, big + 9, 8]}))
     result = connected_components(edges, "a", "b").toPandas().set_index("node")["component"].to_dict()
     assert result == {big + 3: big + 3, big + 5: big + 3, big + 9: big + 3, 7: 7, 8: 7}
+
+
+def test_spark_resource_creates_session_lazily_and_stops_it_at_teardown(spark):
+    """Runs last: the resource picks up the module's session (getOrCreate) and stops it."""
+    import dagster as dg
+
+    from pipelines.spark_resource import SparkSessionResource
+
+    resource = SparkSessionResource(master="local[2]", app_name="test-resource", conf=TEST_CONF)
+    with dg.build_resources({"spark": resource}) as resources:
+        assert resources.spark._session is None
+        session = resources.spark.get_session()
+        assert resources.spark.get_session() is session
+        assert session.range(10).count() == 10
+    assert session.sparkContext._jsc is None  # stopped by teardown_after_execution

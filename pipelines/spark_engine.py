@@ -1,0 +1,362 @@
+"""link_spark(): the pandas engine's blocking, comparisons, training, scoring and clustering on Spark.
+
+Same functions, same results as ``linkage.engine.link``, with the pair work on the cluster:
+
+- blocking keys are computed on the driver (``rule.key(df)``: vectorized int64 codes over the
+  frame's global factor codes); each block is paired on an executor by
+  ``groupBy(rule, hash(key) % buckets).applyInPandas`` running ``linkage.blocking.candidate_pairs`` on the
+  block alone (same cap, same split key, same sorted-neighbourhood fallback; blocks are hashed
+  into buckets so one pandas call pairs many whole blocks), and pairs from
+  several rules are merged with a bit mask of the rules that produced them;
+- comparison levels, term-frequency evidence and scores are computed per partition of pairs
+  (``mapInPandas``) with ``linkage.compare`` / ``linkage.fellegi_sunter`` against the
+  normalized frame, broadcast once to the executors;
+- training: u from random pairs on the driver (``estimate_u``), m by EM on the driver from the
+  comparison-vector pattern counts gathered on the cluster (``groupBy(mask, levels).count()``),
+  lambda from the candidates' evidence as in ``fellegi_sunter.train``;
+- clustering: connected components of the pairs at or above the match threshold by
+  large-star / small-star (``pipelines.spark_components``), then ``linkage.clustering.cluster``
+  (constraint-aware best-first merging) on groups of whole components (components hashed
+  into buckets) with ``applyInPandas``. A cluster never crosses a component, and within one
+  the merges only see that component's pairs, so the labels equal the pandas engine's.
+
+The driver holds the normalized frame (keys, u sample, term frequencies, the broadcast), the
+pattern counts and the kept pairs; the executors hold the candidate pairs.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import fields
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from linkage.blocking import candidate_pairs
+from linkage.clustering import ClusterStats, cluster
+from linkage.compare import comparison_levels
+from linkage.engine import LinkageResult, pairs_frame
+from linkage.fellegi_sunter import (
+    MIN_ELSE_SHARE, ComparisonModel, FSModel, _initial_m, _with_fixed, contributions, estimate_u,
+    expectation_maximisation, possible_pairs, prior_from_candidates, score, term_frequencies,
+)
+from linkage.settings import BlockingRule, LinkageSettings
+from pipelines.spark_components import component_of_every_node
+
+NO_SPLIT = -1
+
+
+def _level_columns(settings: LinkageSettings) -> list[str]:
+    return [f"{c.name}_level" for c in settings.comparisons]
+
+
+def block_keys(df: pd.DataFrame, settings: LinkageSettings) -> pd.DataFrame:
+    """(row, rule, key, split, side) for every row that has a key under each rule."""
+    side = (pd.factorize(df[settings.link_only_column], use_na_sentinel=True)[0].astype(np.int64)
+            if settings.link_only_column else np.zeros(len(df), np.int64))
+    parts = []
+    for index, rule in enumerate(settings.blocking_rules):
+        keys = np.asarray(rule.key(df), dtype=np.int64)
+        split = (np.asarray(rule.split_key(df), dtype=np.int64) if rule.split_key is not None
+                 else np.full(len(df), NO_SPLIT, np.int64))
+        rows = np.flatnonzero(keys >= 0)
+        parts.append(pd.DataFrame({"row": rows, "rule": index, "key": keys[rows],
+                                   "split": split[rows], "side": side[rows]}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def block_stats(keys: pd.DataFrame, settings: LinkageSettings) -> list[dict]:
+    """linkage.blocking.RuleStats fields per rule; pairs and new_pairs are filled in from the pairs."""
+    stats = []
+    for index, rule in enumerate(settings.blocking_rules):
+        rule_keys = keys[keys["rule"] == index]
+        sizes = rule_keys.groupby("key").size()
+        big = rule_keys[rule_keys["key"].isin(sizes.index[sizes > settings.block_cap])]
+        if rule.split_key is None:
+            windowed = len(big)
+        else:
+            sub_sizes = big.groupby(["key", "split"]).size()
+            over = (sub_sizes > settings.block_cap) | (sub_sizes.index.get_level_values("split") < 0)
+            windowed = int(sub_sizes[over].sum())
+        stats.append({"rule": rule.name, "pairs": 0, "new_pairs": 0, "blocks": int(sizes.size),
+                      "largest_block": int(sizes.max() if sizes.size else 0),
+                      "blocks_split": int((sizes > settings.block_cap).sum()), "windowed_rows": int(windowed)})
+    return stats
+
+
+def _block_pair_fn(settings: LinkageSettings):
+    """applyInPandas function: candidate pairs (global rows) of whole blocks of one rule.
+
+    A group holds every row of the blocks whose key falls in its bucket, so
+    ``candidate_pairs`` on the group gives exactly those blocks' pairs.
+    """
+    has_split = [rule.split_key is not None for rule in settings.blocking_rules]
+    names = [rule.name for rule in settings.blocking_rules]
+    cap, link_only = settings.block_cap, settings.link_only_column
+
+    def pairs_of_blocks(blocks: pd.DataFrame) -> pd.DataFrame:
+        blocks = blocks.sort_values("row", kind="stable").reset_index(drop=True)
+        index = int(blocks["rule"].iloc[0])
+        rule = BlockingRule(
+            names[index], key=lambda d: d["key"].to_numpy(dtype=np.int64),
+            split_key=(lambda d: d["split"].to_numpy(dtype=np.int64)) if has_split[index] else None)
+        found = candidate_pairs(blocks, [rule], cap, link_only="side" if link_only else None)
+        rows = blocks["row"].to_numpy(dtype=np.int64)
+        return pd.DataFrame({"left": rows[found.left], "right": rows[found.right],
+                             "bit": np.int64(1) << index})
+
+    return pairs_of_blocks
+
+
+def _levels_fn(frame_broadcast, settings: LinkageSettings):
+    """mapInPandas function: comparison levels of each pair."""
+    comparisons, columns = settings.comparisons, _level_columns(settings)
+
+    def with_levels(batches):
+        df = frame_broadcast.value
+        for batch in batches:
+            levels = comparison_levels(df, batch["left"].to_numpy(), batch["right"].to_numpy(), comparisons)
+            yield batch.assign(**{name: levels[:, k] for k, name in enumerate(columns)})
+
+    return with_levels
+
+
+def _evidence_fn(frame_broadcast, model: FSModel, settings: LinkageSettings):
+    """mapInPandas function: summed comparison weights (tf included) of each pair."""
+    columns = _level_columns(settings)
+
+    def with_evidence(batches):
+        df = frame_broadcast.value
+        for batch in batches:
+            levels = batch[columns].to_numpy(dtype=np.int8)
+            evidence = contributions(model, df, batch["left"].to_numpy(), batch["right"].to_numpy(), levels)
+            yield pd.DataFrame({"left": batch["left"], "right": batch["right"], "evidence": evidence.sum(axis=1)})
+
+    return with_evidence
+
+
+def _score_fn(frame_broadcast, model: FSModel, settings: LinkageSettings):
+    """mapInPandas function: match weight and probability of each pair."""
+    columns = _level_columns(settings)
+
+    def with_scores(batches):
+        df = frame_broadcast.value
+        for batch in batches:
+            levels = batch[columns].to_numpy(dtype=np.int8)
+            weight, probability = score(model, df, batch["left"].to_numpy(), batch["right"].to_numpy(), levels)
+            yield batch.assign(match_weight=weight, match_probability=probability)
+
+    return with_scores
+
+
+def _weighted_free(levels: np.ndarray, counts: np.ndarray, min_else_share: float) -> np.ndarray:
+    """fellegi_sunter.free_comparisons over patterns carrying counts."""
+    present = ((levels >= 0) * counts[:, None]).sum(axis=0)
+    at_else = ((levels == 0) * counts[:, None]).sum(axis=0)
+    return at_else >= min_else_share * np.maximum(present, 1)
+
+
+def _merged_patterns(levels: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows (lexicographic, as fellegi_sunter.pattern_counts orders them) and summed counts."""
+    patterns, inverse = np.unique(levels, axis=0, return_inverse=True)
+    return patterns, np.bincount(inverse.ravel(), weights=counts, minlength=patterns.shape[0]).astype(np.int64)
+
+
+def train_from_patterns(df: pd.DataFrame, masks: np.ndarray, patterns: np.ndarray, counts: np.ndarray,
+                        settings: LinkageSettings, min_else_share: float = MIN_ELSE_SHARE) -> FSModel:
+    """``fellegi_sunter.train`` up to lambda, from (rule mask, level pattern, count) rows.
+
+    Returns the model with lambda 0.5; the caller sets lambda from the candidates' evidence.
+    """
+    comparisons = settings.comparisons
+    u = estimate_u(df, comparisons, settings.u_sample_size, settings.seed, settings.link_only_column)
+    fixed_m = [{level: mu[0] for level, mu in c.fixed_m_u.items()} for c in comparisons]
+    for k, comparison in enumerate(comparisons):
+        for level, (_, fixed_u) in comparison.fixed_m_u.items():
+            u[k][level] = fixed_u
+    m0 = [_with_fixed(_initial_m(len(c.levels)), fixed_m[k]) for k, c in enumerate(comparisons)]
+    estimates: list[list[np.ndarray]] = [[] for _ in comparisons]
+    sessions: list[dict] = []
+    for bit in range(int(masks.max(initial=0)).bit_length()):
+        rows = np.flatnonzero(masks & (np.int64(1) << bit))
+        if not rows.size:
+            continue
+        session_levels, session_counts = patterns[rows].copy(), counts[rows]
+        free = _weighted_free(session_levels, session_counts, min_else_share)
+        session_levels[:, ~free] = -1
+        merged, merged_counts = _merged_patterns(session_levels, session_counts)
+        m, session_lambda, iterations, converged = expectation_maximisation(
+            merged, merged_counts, m0, u, fixed_m, 0.5, settings.max_em_iterations)
+        for k in np.flatnonzero(free):
+            estimates[k].append(m[k])
+        sessions.append({"pairs": int(session_counts.sum()), "iterations": iterations, "converged": converged,
+                         "lambda": session_lambda, "trained": [comparisons[k].name for k in np.flatnonzero(free)]})
+    if any(not found for found in estimates):
+        merged, merged_counts = _merged_patterns(patterns, counts)
+        m, session_lambda, iterations, converged = expectation_maximisation(
+            merged, merged_counts, m0, u, fixed_m, 0.5, settings.max_em_iterations)
+        untrained = [k for k, found in enumerate(estimates) if not found]
+        for k in untrained:
+            estimates[k].append(m[k])
+        sessions.append({"pairs": int(counts.sum()), "iterations": iterations, "converged": converged,
+                         "lambda": session_lambda, "trained": [comparisons[k].name for k in untrained]})
+    models = [ComparisonModel(
+        name=c.name, levels=c.levels, m=np.mean(estimates[k], axis=0), u=u[k], tf_column=c.tf_column,
+        tf_levels=tuple(c.tf_levels), fixed_levels=tuple(sorted(c.fixed_m_u)),
+        tf_table=term_frequencies(df, c.tf_column) if c.tf_column else {})
+        for k, c in enumerate(comparisons)]
+    return FSModel(comparisons=models, lambda_=0.5, sessions=sessions)
+
+
+def _cluster_fn(frame_broadcast, settings: LinkageSettings):
+    """applyInPandas function: linkage.clustering.cluster on the pairs of whole components.
+
+    Clusters never cross components and merges only consult pairs inside a component, so
+    clustering several whole components at once labels each as clustering it alone would.
+    """
+    stat_names = [f.name for f in fields(ClusterStats)]
+
+    def cluster_components(pairs: pd.DataFrame) -> pd.DataFrame:
+        pairs = pairs.sort_values(["left", "right"], kind="stable")
+        left, right = pairs["left"].to_numpy(np.int64), pairs["right"].to_numpy(np.int64)
+        members = np.unique(np.concatenate((left, right)))
+        sub_frame = frame_broadcast.value.iloc[members].reset_index(drop=True)
+        stats = ClusterStats()
+        labels = cluster(members.size, np.searchsorted(members, left), np.searchsorted(members, right),
+                         pairs["match_probability"].to_numpy(), pairs["match_weight"].to_numpy(),
+                         sub_frame, settings, stats=stats)
+        out = pd.DataFrame({"node": members, "group": pairs["group"].iloc[0], "local": labels})
+        for name in stat_names:  # the group's clustering stats ride on its first row
+            value = getattr(stats, name)
+            out[name] = np.where(np.arange(members.size) == 0, value, 0).astype(type(value))
+        return out
+
+    return cluster_components
+
+
+def final_labels(n_records: int, clustered: pd.DataFrame) -> np.ndarray:
+    """Cluster label per record numbered by first record, singletons their own cluster.
+
+    ``clustered``: (node, group, local) for the records of multi-record components.
+    """
+    group = np.arange(n_records, dtype=np.int64)  # a singleton: its own group, below n_records
+    local = np.zeros(n_records, dtype=np.int64)
+    nodes = clustered["node"].to_numpy(np.int64)
+    group[nodes] = n_records + clustered["group"].to_numpy(np.int64)
+    local[nodes] = clustered["local"].to_numpy(np.int64)
+    return pd.factorize(group * max(n_records, 1) + local)[0].astype(np.int64)
+
+
+def _read_normalized(normalized: pd.DataFrame | str | Path) -> pd.DataFrame:
+    frame = pd.read_parquet(normalized) if isinstance(normalized, (str, Path)) else normalized
+    return frame.reset_index(drop=True)
+
+
+def link_spark(spark: SparkSession, normalized: pd.DataFrame | str | Path,
+               settings: LinkageSettings, buckets: int | None = None) -> LinkageResult:
+    """``linkage.engine.link`` on Spark: a normalized frame (or its Parquet path) -> LinkageResult.
+
+    ``buckets``: how many groups the blocks and the components are hashed into (each group a
+    pandas call on an executor); default 4 per core of the cluster.
+    """
+    df = _read_normalized(normalized)
+    buckets = buckets or 4 * spark.sparkContext.defaultParallelism
+    n = len(df)
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[stage] = round(now - clock, 3)
+        clock = now
+
+    frame_broadcast = spark.sparkContext.broadcast(df)
+    level_columns = _level_columns(settings)
+    persisted: list[DataFrame] = []
+    try:
+        keys = block_keys(df, settings)
+        rule_stats = block_stats(keys, settings)
+        block_rows = (spark.createDataFrame(keys)
+                      .withColumn("bucket", F.pmod(F.xxhash64("key"), F.lit(buckets)))
+                      .groupBy("rule", "bucket")
+                      .applyInPandas(_block_pair_fn(settings), "left long, right long, bit long"))
+        candidates = block_rows.groupBy("left", "right").agg(F.bit_or("bit").alias("mask"))
+        level_schema = "left long, right long, mask long, " + ", ".join(f"{c} tinyint" for c in level_columns)
+        with_levels = candidates.mapInPandas(_levels_fn(frame_broadcast, settings), level_schema).persist()
+        persisted.append(with_levels)
+        n_candidates = with_levels.count()
+        lap("blocking_compare")
+
+        per_rule = with_levels.agg(*[
+            F.sum(((F.col("mask").bitwiseAND(1 << r)) != 0).cast("long")).alias(f"pairs_{r}")
+            for r in range(len(settings.blocking_rules))], *[
+            F.sum((((F.col("mask").bitwiseAND(1 << r)) != 0) & (F.col("mask").bitwiseAND((1 << r) - 1) == 0))
+                  .cast("long")).alias(f"new_{r}") for r in range(len(settings.blocking_rules))]).first()
+        for r, entry in enumerate(rule_stats):
+            entry["pairs"], entry["new_pairs"] = int(per_rule[f"pairs_{r}"] or 0), int(per_rule[f"new_{r}"] or 0)
+
+        counted = with_levels.groupBy("mask", *level_columns).count().toPandas()
+        model = train_from_patterns(df, counted["mask"].to_numpy(np.int64),
+                                    counted[level_columns].to_numpy(np.int8), counted["count"].to_numpy(np.int64),
+                                    settings)
+        evidence = (with_levels.mapInPandas(_evidence_fn(frame_broadcast, model, settings),
+                                            "left long, right long, evidence double")
+                    .toPandas().sort_values(["left", "right"], kind="stable")["evidence"].to_numpy())
+        model.lambda_ = prior_from_candidates(evidence, possible_pairs(df, settings.link_only_column))
+        lap("train")
+
+        score_schema = level_schema + ", match_weight double, match_probability double"
+        scored = with_levels.mapInPandas(_score_fn(frame_broadcast, model, settings), score_schema).persist()
+        persisted.append(scored)
+        at_threshold = scored.where(F.col("match_probability") >= settings.match_threshold).count()
+        lap("score")
+
+        edges = scored.where(F.col("match_probability") >= settings.match_threshold).select(
+            F.col("left").alias("src"), F.col("right").alias("dst"))
+        components = component_of_every_node(spark.range(n).withColumnRenamed("id", "node"), edges).persist()
+        persisted.append(components)
+        left_of = components.select(F.col("node").alias("left"), F.col("component"))
+        right_of = components.select(F.col("node").alias("right"), F.col("component").alias("right_component"))
+        inside = (scored.join(left_of, "left").join(right_of, "right")
+                  .where(F.col("component") == F.col("right_component"))
+                  .select(F.pmod(F.xxhash64("component"), F.lit(buckets)).alias("group"),
+                          "left", "right", "match_weight", "match_probability"))
+        stat_schema = ", ".join(f"{f.name} {'double' if f.type in (float, 'float') else 'long'}"
+                                for f in fields(ClusterStats))
+        clustered = (inside.groupBy("group")
+                     .applyInPandas(_cluster_fn(frame_broadcast, settings),
+                                    f"node long, group long, local long, {stat_schema}")
+                     .toPandas())
+        labels = final_labels(n, clustered)
+        cluster_stats = {f.name: (float if f.type in (float, "float") else int)(clustered[f.name].sum())
+                         for f in fields(ClusterStats)}
+        lap("cluster")
+
+        kept = (scored.where(F.col("match_probability") >= settings.pairs_floor).drop("mask").toPandas()
+                .sort_values(["left", "right"], kind="stable"))
+        pairs = pairs_frame(kept["left"].to_numpy(np.int64), kept["right"].to_numpy(np.int64),
+                            kept[level_columns].to_numpy(np.int8), kept["match_weight"].to_numpy(),
+                            kept["match_probability"].to_numpy(), settings).reset_index(drop=True)
+        lap("pairs_frame")
+    finally:
+        for frame in persisted:
+            frame.unpersist()
+        frame_broadcast.unpersist()
+    stats = {
+        "records": n,
+        "candidate_pairs": int(n_candidates),
+        "pairs_kept": len(pairs),
+        "pairs_at_threshold": int(at_threshold),
+        "clusters": int(labels.max() + 1) if labels.size else 0,
+        "blocking": rule_stats,
+        "clustering": cluster_stats,
+        "em_sessions": [{key: value for key, value in session.items() if key != "trained"}
+                        for session in model.sessions],
+        "lambda": model.lambda_,
+        "seconds": timings,
+        "engine": "spark",
+    }
+    return LinkageResult(pairs=pairs, model=model, labels=labels, stats=stats)
