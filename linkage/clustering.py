@@ -5,34 +5,46 @@ Connected components over pairs above the threshold chain namesakes into giant c
 id numbers). Here the edges at or above ``settings.match_threshold`` are taken best first
 (highest match weight), and a union-find merges the two clusters of an edge only when
 
-1. no cannot_link holds between any record of one and any record of the other:
+1. no cannot_link holds between a record of one and a record of the other:
    - constraints given as keys (``CannotLink(keys=...)``: two records conflict when both carry
-     a key >= 0 and the keys differ) are checked in O(1) through a per-cluster summary, the
-     one key value the cluster carries (a conflict-free cluster never carries two);
-   - a general predicate is evaluated on every cross pair of the two clusters, in one
-     vectorized call. Across a whole run that is at most the number of within-cluster pairs
-     of the final clusters, plus the rejected attempts (each rejected pair of clusters is
-     remembered until one of them changes). A plain callable ``settings.cannot_link`` is
-     treated as a general predicate; the single edge itself is checked for all edges at once.
+     a key >= 0 and the keys differ) are checked exactly in O(1) through a per-cluster
+     summary, the one key value the cluster carries (a conflict-free cluster never has two);
+   - a general predicate (a plain callable ``settings.cannot_link``, or
+     ``CannotLink.predicate``) is evaluated on every cross pair of the two clusters when
+     |A| x |B| <= ``cross_limit`` (one vectorized call), else only on the scored cross pairs,
+     and the merged cluster is marked unverified. The single edge itself is checked for all
+     edges at once before the loop.
 2. the merged cluster is supported: over the scored candidate pairs crossing the two clusters
-   (pairs never scored carry no evidence), the mean match probability must reach
-   ``min_support`` (default ``settings.match_threshold``). A chain A-B-C whose A-C pair was
-   scored low is thus not merged. Merges of two singletons are the edge itself, always
-   supported.
+   (found through the adjacency lists of the smaller cluster; pairs never scored carry no
+   evidence), the mean match probability must reach ``min_support`` (default
+   ``settings.match_threshold``). A chain A-B-C whose A-C pair was scored low is thus not
+   merged. Merges of two singletons are the edge itself, always supported.
 
-Because every merge is checked against all cross pairs, no final cluster contains a conflict,
-so no after-the-fact splitting is needed. Cost: one sort of the edges, a Python loop over the
-edges above the threshold with O(1) union-find work for singleton merges, and vectorized
-numpy lookups (``searchsorted`` into the sorted pair codes) for merges of larger clusters.
+After the loop every unverified cluster of at most ``verify_limit`` records has all its pairs
+checked against the predicate; if one conflicts, its records are clustered again with full
+cross checks, so the weakest links give way. Larger unverified clusters are counted in
+``ClusterStats.clusters_too_large_to_verify`` (key constraints stay exact for them): give
+hard constraints as keys. Rejected pairs of clusters are remembered until one of them changes.
+
+Cost: one sort of the edges, a Python loop over the edges above the threshold with O(1)
+union-find work, and for merges involving a larger cluster numpy work proportional to the
+scored pairs of the smaller one (small-into-large: O(E log n) overall) plus the bounded
+predicate cross product.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from linkage.settings import KeyFn, LinkageSettings, PairPredicate
+
+CROSS_LIMIT = 20_000
+VERIFY_LIMIT = 3_000
+SMALL_CLUSTER = 32
+SMALL_DEGREE = 256
 
 
 @dataclass(frozen=True)
@@ -68,13 +80,16 @@ def _constraints(settings: LinkageSettings, df: pd.DataFrame
 
 
 class _Clusters:
-    """Union-find with member lists, key summaries and a version per root."""
+    """Union-find with member lists, key summaries, versions and a root label per record."""
 
     def __init__(self, n: int, keys: np.ndarray | None):
         self.parent = list(range(n))
         self.members: list[list[int] | None] = [[i] for i in range(n)]
         self.version = [0] * n
-        self.keys = None if keys is None else [row for row in keys.tolist()]
+        self.root_of = list(range(n))
+        self.root_array = np.arange(n, dtype=np.int64)
+        self.unverified: set[int] = set()
+        self.keys = None if keys is None else keys.tolist()
 
     def find(self, i: int) -> int:
         parent = self.parent
@@ -90,15 +105,24 @@ class _Clusters:
             return False
         return any(x >= 0 and y >= 0 and x != y for x, y in zip(self.keys[a], self.keys[b]))
 
-    def union(self, a: int, b: int) -> None:
-        if len(self.members[a]) < len(self.members[b]):
-            a, b = b, a
-        self.parent[b] = a
-        self.members[a].extend(self.members[b])
-        self.members[b] = None
-        self.version[a] += 1
+    def union(self, big: int, small: int, verified: bool) -> None:
+        self.parent[small] = big
+        root_of = self.root_of
+        small_members = self.members[small]
+        for member in small_members:
+            root_of[member] = big
+        if len(small_members) == 1:
+            self.root_array[small_members[0]] = big
+        else:
+            self.root_array[small_members] = big
+        self.members[big].extend(self.members[small])
+        self.members[small] = None
+        self.version[big] += 1
+        if not verified or small in self.unverified:
+            self.unverified.add(big)
+        self.unverified.discard(small)
         if self.keys is not None:
-            self.keys[a] = [x if x >= 0 else y for x, y in zip(self.keys[a], self.keys[b])]
+            self.keys[big] = [x if x >= 0 else y for x, y in zip(self.keys[big], self.keys[small])]
 
 
 @dataclass
@@ -109,31 +133,71 @@ class ClusterStats:
     merges: int = 0
     rejected_conflict: int = 0
     rejected_support: int = 0
+    clusters_reverified: int = 0
+    clusters_resplit: int = 0
+    clusters_too_large_to_verify: int = 0
     seconds_loop: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Adjacency:
+    """Every scored pair in both directions, grouped by record (CSR)."""
+
+    indptr: np.ndarray
+    neighbour: np.ndarray
+    probability: np.ndarray
+    indptr_list: list[int]
+    neighbour_list: list[int]
+    probability_list: list[float]
+
+    @classmethod
+    def build(cls, n: int, lo: np.ndarray, hi: np.ndarray, probability: np.ndarray) -> "_Adjacency":
+        source = np.concatenate((lo, hi))
+        order = np.argsort(source, kind="stable")
+        indptr = np.concatenate(([0], np.cumsum(np.bincount(source, minlength=n))))
+        neighbour = np.concatenate((hi, lo))[order]
+        probability = np.concatenate((probability, probability))[order]
+        return cls(indptr=indptr, neighbour=neighbour, probability=probability,
+                   indptr_list=indptr.tolist(), neighbour_list=neighbour.tolist(),
+                   probability_list=probability.tolist())
+
+    def around(self, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(member, position in neighbour/probability) of every scored pair of the members."""
+        starts, counts = self.indptr[members], self.indptr[members + 1] - self.indptr[members]
+        total = int(counts.sum())
+        owner = np.repeat(members, counts)
+        first = np.repeat(np.cumsum(counts) - counts, counts)
+        return owner, np.repeat(starts, counts) + np.arange(total) - first
 
 
 def cluster(n_records: int, left: np.ndarray, right: np.ndarray, match_probability: np.ndarray,
             match_weight: np.ndarray, df: pd.DataFrame, settings: LinkageSettings,
-            min_support: float | None = None, stats: ClusterStats | None = None) -> np.ndarray:
-    """Cluster label (0..k-1, by first record) per record; see the module docstring."""
-    import time
-
+            min_support: float | None = None, stats: ClusterStats | None = None,
+            cross_limit: int = CROSS_LIMIT, verify_limit: int = VERIFY_LIMIT) -> np.ndarray:
+    """Cluster label (0..k-1, in order of first record) per record; see the module docstring."""
     stats = stats if stats is not None else ClusterStats()
-    min_support = settings.match_threshold if min_support is None else min_support
-    left = np.asarray(left, dtype=np.int64)
-    right = np.asarray(right, dtype=np.int64)
-    probability = np.asarray(match_probability, dtype=np.float64)
-    lo, hi = np.minimum(left, right), np.maximum(left, right)
-    codes = lo * n_records + hi
-    code_order = np.argsort(codes, kind="stable")
-    sorted_codes, sorted_probability = codes[code_order], probability[code_order]
-
     keys, predicate = _constraints(settings, df)
-    strong = np.flatnonzero(probability >= settings.match_threshold)
-    strong = strong[np.argsort(-np.asarray(match_weight)[strong], kind="stable")]
+    roots = _merge(n_records, np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64),
+                   np.asarray(match_probability, dtype=np.float64),
+                   np.asarray(match_weight, dtype=np.float64), df, keys, predicate,
+                   settings.match_threshold,
+                   settings.match_threshold if min_support is None else min_support,
+                   cross_limit, verify_limit, stats)
+    return pd.factorize(roots)[0].astype(np.int64)
+
+
+def _merge(n: int, left: np.ndarray, right: np.ndarray, probability: np.ndarray,
+           weight: np.ndarray, df: pd.DataFrame, keys: np.ndarray | None,
+           predicate: PairPredicate | None, threshold: float, min_support: float,
+           cross_limit: float, verify_limit: int, stats: ClusterStats) -> np.ndarray:
+    """Root record per record after best-first constrained merging."""
+    lo, hi = np.minimum(left, right), np.maximum(left, right)
+    adjacency = _Adjacency.build(n, lo, hi, probability)
+    strong = np.flatnonzero(probability >= threshold)
+    strong = strong[np.argsort(-weight[strong], kind="stable")]
     edge_conflict = (np.asarray(predicate(df, lo[strong], hi[strong]), dtype=bool)
                      if predicate is not None and strong.size else np.zeros(strong.size, bool))
-    clusters = _Clusters(n_records, keys)
+    clusters = _Clusters(n, keys)
     rejected: dict[tuple[int, int], tuple[int, int]] = {}
     started = time.perf_counter()
     for a, b, conflict in zip(lo[strong].tolist(), hi[strong].tolist(), edge_conflict.tolist()):
@@ -144,14 +208,18 @@ def cluster(n_records: int, left: np.ndarray, right: np.ndarray, match_probabili
         if conflict or clusters.keys_conflict(ra, rb):
             stats.rejected_conflict += 1
             continue
-        members_a, members_b = clusters.members[ra], clusters.members[rb]
-        if len(members_a) > 1 or len(members_b) > 1:
+        if len(clusters.members[ra]) < len(clusters.members[rb]):
+            ra, rb = rb, ra
+        size_a, size_b = len(clusters.members[ra]), len(clusters.members[rb])
+        verified = True
+        if size_a > 1:
             pair_key = (min(ra, rb), max(ra, rb))
             versions = (clusters.version[pair_key[0]], clusters.version[pair_key[1]])
             if rejected.get(pair_key) == versions:
                 continue
-            verdict = _cross_check(members_a, members_b, n_records, sorted_codes,
-                                   sorted_probability, min_support, predicate, df)
+            verified = size_a * size_b <= cross_limit
+            verdict = _cross_check(clusters, ra, rb, adjacency, min_support,
+                                   predicate, verified, df)
             if verdict:
                 rejected[pair_key] = versions
                 if verdict == "conflict":
@@ -159,27 +227,95 @@ def cluster(n_records: int, left: np.ndarray, right: np.ndarray, match_probabili
                 else:
                     stats.rejected_support += 1
                 continue
-        clusters.union(ra, rb)
+        clusters.union(ra, rb, verified or predicate is None)
         stats.merges += 1
-    stats.seconds_loop = time.perf_counter() - started
-    roots = np.fromiter((clusters.find(i) for i in range(n_records)), dtype=np.int64,
-                        count=n_records)
-    return pd.factorize(roots)[0].astype(np.int64)
+    stats.seconds_loop += time.perf_counter() - started
+    roots = clusters.root_array
+    for root in sorted(clusters.unverified):
+        _reverify(np.asarray(clusters.members[root], dtype=np.int64), roots, lo, hi, probability,
+                  weight, df, keys, predicate, threshold, min_support, verify_limit, stats)
+    return roots
 
 
-def _cross_check(members_a: list[int], members_b: list[int], n_records: int,
-                 sorted_codes: np.ndarray, sorted_probability: np.ndarray, min_support: float,
-                 predicate: PairPredicate | None, df: pd.DataFrame) -> str:
-    """'' when the two clusters may merge, else 'conflict' or 'support'."""
-    a = np.repeat(np.asarray(members_a, dtype=np.int64), len(members_b))
-    b = np.tile(np.asarray(members_b, dtype=np.int64), len(members_a))
-    lo, hi = np.minimum(a, b), np.maximum(a, b)
-    if predicate is not None and np.any(predicate(df, lo, hi)):
-        return "conflict"
-    codes = lo * n_records + hi
-    position = np.searchsorted(sorted_codes, codes)
-    position = np.minimum(position, sorted_codes.size - 1)
-    scored = sorted_codes[position] == codes
-    if scored.any() and sorted_probability[position[scored]].mean() < min_support:
+def _cross_check(clusters: _Clusters, big: int, small: int, adjacency: _Adjacency,
+                 min_support: float, predicate: PairPredicate | None, all_pairs: bool,
+                 df: pd.DataFrame) -> str:
+    """'' when the two clusters may merge, else 'conflict' or 'support'.
+
+    Support is the mean probability of the scored pairs crossing the clusters, found through
+    the adjacency of the smaller one (plain Python when it is small, numpy otherwise). The
+    predicate runs on every cross pair when ``all_pairs``, else on the scored cross pairs.
+    """
+    members = clusters.members[small]
+    indptr = adjacency.indptr_list
+    if len(members) <= SMALL_CLUSTER and \
+            sum(indptr[m + 1] - indptr[m] for m in members) <= SMALL_DEGREE:
+        found = _crossing_small(clusters, big, members, adjacency)
+        probabilities = found[2]
+    else:
+        found = _crossing_numpy(clusters, big, members, adjacency)
+        probabilities = found[2].tolist()
+    if predicate is not None:
+        if all_pairs:
+            big_members = np.asarray(clusters.members[big], dtype=np.int64)
+            small_members = np.asarray(members, dtype=np.int64)
+            a = np.repeat(big_members, small_members.size)
+            b = np.tile(small_members, big_members.size)
+        else:
+            a, b = np.asarray(found[0], dtype=np.int64), np.asarray(found[1], dtype=np.int64)
+        if np.any(predicate(df, np.minimum(a, b), np.maximum(a, b))):
+            return "conflict"
+    if probabilities and sum(probabilities) / len(probabilities) < min_support:
         return "support"
     return ""
+
+
+def _crossing_small(clusters: _Clusters, big: int, members: list[int],
+                    adjacency: _Adjacency) -> tuple[list[int], list[int], list[float]]:
+    """Scored pairs (small member, big member, probability) across the clusters, in Python."""
+    indptr, neighbour = adjacency.indptr_list, adjacency.neighbour_list
+    probability, root_of = adjacency.probability_list, clusters.root_of
+    owners, others, probabilities = [], [], []
+    for member in members:
+        for position in range(indptr[member], indptr[member + 1]):
+            other = neighbour[position]
+            if root_of[other] == big:
+                owners.append(member)
+                others.append(other)
+                probabilities.append(probability[position])
+    return owners, others, probabilities
+
+
+def _crossing_numpy(clusters: _Clusters, big: int, members: list[int], adjacency: _Adjacency
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scored pairs (small member, big member, probability) across the clusters, vectorized."""
+    owner, position = adjacency.around(np.asarray(members, dtype=np.int64))
+    other = adjacency.neighbour[position]
+    crossing = clusters.root_array[other] == big
+    return owner[crossing], other[crossing], adjacency.probability[position[crossing]]
+
+
+def _reverify(members: np.ndarray, roots: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+              probability: np.ndarray, weight: np.ndarray, df: pd.DataFrame,
+              keys: np.ndarray | None, predicate: PairPredicate, threshold: float,
+              min_support: float, verify_limit: int, stats: ClusterStats) -> None:
+    """Check every pair of a cluster merged without the full cross check; on a conflict,
+    cluster its records again with full checks (its weakest links give way)."""
+    members = np.sort(members)
+    size = members.size
+    if size > verify_limit:
+        stats.clusters_too_large_to_verify += 1
+        return
+    stats.clusters_reverified += 1
+    a, b = np.triu_indices(size, k=1)
+    if not np.any(predicate(df, members[a], members[b])):
+        return
+    stats.clusters_resplit += 1
+    inside = np.isin(lo, members) & np.isin(hi, members)
+    local_lo = np.searchsorted(members, lo[inside])
+    local_hi = np.searchsorted(members, hi[inside])
+    local_df = df.iloc[members].reset_index(drop=True)
+    local_keys = None if keys is None else keys[members]
+    local_roots = _merge(size, local_lo, local_hi, probability[inside], weight[inside], local_df,
+                         local_keys, predicate, threshold, min_support, np.inf, verify_limit, stats)
+    roots[members] = members[local_roots]

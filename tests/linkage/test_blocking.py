@@ -1,0 +1,79 @@
+"""Blocking: capped blocks, split keys, windows, dedupe across rules, link-only."""
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+
+from linkage.blocking import candidate_pairs, column_key, sorted_unique, window_pairs
+from linkage.settings import BlockingRule
+
+
+def _pairs(result) -> set[tuple[int, int]]:
+    return set(zip(result.left.tolist(), result.right.tolist()))
+
+
+def test_all_pairs_within_small_blocks_and_no_key_rows_left_out():
+    df = pd.DataFrame({"k": ["a", "a", "b", None, "a", "b", " "]})
+    result = candidate_pairs(df, [BlockingRule("k", column_key("k"))], cap=10)
+    assert _pairs(result) == {(0, 1), (0, 4), (1, 4), (2, 5)}
+    assert np.all(result.left < result.right)
+    assert result.stats[0].blocks == 2 and result.stats[0].largest_block == 3
+
+
+def test_pairs_are_unique_across_rules_and_rule_mask_records_every_rule():
+    df = pd.DataFrame({"a": ["x", "x", "y", "y"], "b": ["1", "1", "1", "2"]})
+    rules = [BlockingRule("a", column_key("a")), BlockingRule("b", column_key("b"))]
+    result = candidate_pairs(df, rules, cap=10)
+    assert _pairs(result) == {(0, 1), (2, 3), (0, 2), (1, 2)}
+    assert len(result) == 4
+    mask = dict(zip(zip(result.left.tolist(), result.right.tolist()), result.rule_mask.tolist()))
+    assert mask[(0, 1)] == 0b11 and mask[(2, 3)] == 0b01 and mask[(0, 2)] == 0b10
+    assert [s.new_pairs for s in result.stats] == [2, 2]
+
+
+def test_link_only_keeps_pairs_across_sides():
+    df = pd.DataFrame({"k": ["a"] * 4, "side": ["l", "l", "r", "r"]})
+    result = candidate_pairs(df, [BlockingRule("k", column_key("k"))], cap=10, link_only="side")
+    assert _pairs(result) == {(0, 2), (0, 3), (1, 2), (1, 3)}
+
+
+def test_oversize_block_is_split_on_the_split_key():
+    df = pd.DataFrame({"k": ["a"] * 6, "s": ["1", "1", "1", "2", "2", "2"]})
+    rule = BlockingRule("k", column_key("k"), split_key=column_key("s"))
+    result = candidate_pairs(df, [rule], cap=4)
+    assert _pairs(result) == {(0, 1), (0, 2), (1, 2), (3, 4), (3, 5), (4, 5)}
+    assert result.stats[0].blocks_split == 1 and result.stats[0].windowed_rows == 0
+
+
+def test_sub_block_over_the_cap_falls_back_to_a_window():
+    df = pd.DataFrame({"k": ["a"] * 8})
+    result = candidate_pairs(df, [BlockingRule("k", column_key("k"))], cap=3, window=2)
+    assert _pairs(result) == {(i, j) for i in range(8) for j in (i + 1, i + 2) if j < 8}
+    assert result.stats[0].windowed_rows == 8
+
+
+def test_window_pairs_with_full_window_is_all_pairs_per_group():
+    rows = np.array([7, 3, 9, 4, 5], dtype=np.int64)
+    starts, sizes = np.array([0, 3]), np.array([3, 2])
+    left, right = window_pairs(rows, starts, sizes, sizes - 1)
+    expected = set(combinations([7, 3, 9], 2)) | {(4, 5)}
+    assert set(zip(left.tolist(), right.tolist())) == expected
+
+
+def test_twenty_thousand_records_in_one_block_stay_bounded():
+    n, cap = 20_000, 500
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"k": ["same"] * n, "s": rng.integers(0, 200, n).astype(str)})
+    windowed = candidate_pairs(df, [BlockingRule("k", column_key("k"))], cap=cap, window=20)
+    assert len(windowed) <= n * 20
+    assert windowed.stats[0].largest_block == n
+    split = candidate_pairs(df, [BlockingRule("k", column_key("k"), column_key("s"))], cap=cap)
+    assert len(split) <= n * cap // 2
+    assert split.stats[0].blocks_split == 1
+
+
+def test_sorted_unique_and_column_key_missing_parts():
+    assert sorted_unique(np.array([5, 1, 5, 3, 1])).tolist() == [1, 3, 5]
+    df = pd.DataFrame({"a": ["x", "x", None], "b": ["1", "2", "1"]})
+    key = column_key("a", "b")(df)
+    assert key[2] == -1 and key[0] != key[1] and min(key[:2]) >= 0

@@ -1,0 +1,89 @@
+"""Clustering: best-first merging, cannot-link never violated, unsupported chains not merged."""
+import numpy as np
+import pandas as pd
+
+from linkage.clustering import CannotLink, ClusterStats, cluster
+from linkage.settings import LinkageSettings
+
+
+def _settings(**changes) -> LinkageSettings:
+    return LinkageSettings(comparisons=[], blocking_rules=[], match_threshold=0.9, **changes)
+
+
+def _run(n, edges, settings, df=None, **kwargs):
+    left = np.array([e[0] for e in edges])
+    right = np.array([e[1] for e in edges])
+    probability = np.array([e[2] for e in edges], dtype=float)
+    weight = np.log2(probability / (1 - probability))
+    df = df if df is not None else pd.DataFrame({"row": range(n)})
+    return cluster(n, left, right, probability, weight, df, settings, **kwargs)
+
+
+def test_strong_triangle_is_one_cluster_and_weak_edges_join_nothing():
+    labels = _run(5, [(0, 1, 0.99), (1, 2, 0.98), (0, 2, 0.97), (3, 4, 0.5)], _settings())
+    assert labels[0] == labels[1] == labels[2]
+    assert len({labels[0], labels[3], labels[4]}) == 3
+    assert sorted(set(labels.tolist())) == [0, 1, 2]
+
+
+def test_chain_whose_ends_were_scored_low_is_not_merged():
+    edges = [(0, 1, 0.99), (1, 2, 0.98), (0, 2, 0.01)]
+    labels = _run(3, edges, _settings())
+    assert labels[0] == labels[1] != labels[2]
+    chained = _run(3, edges, _settings(), min_support=0.0)
+    assert len(set(chained.tolist())) == 1
+
+
+def test_general_cannot_link_holds_across_clusters_never_scored_together():
+    df = pd.DataFrame({"id": ["A", None, "B", None]})
+
+    def different_ids(frame, left, right):
+        ids = frame["id"].to_numpy()
+        return np.array([a is not None and b is not None and a != b
+                         for a, b in zip(ids[left], ids[right])])
+
+    stats = ClusterStats()
+    labels = _run(4, [(0, 1, 0.99), (1, 2, 0.98), (2, 3, 0.97)],
+                  _settings(cannot_link=different_ids), df=df, stats=stats)
+    assert labels[0] == labels[1] and labels[2] == labels[3] and labels[0] != labels[2]
+    assert stats.rejected_conflict == 1
+
+
+def test_key_cannot_link_uses_cluster_summaries_and_best_edge_wins():
+    df = pd.DataFrame({"id": [10, -1, 20]})
+    constraint = CannotLink(keys=(lambda frame: frame["id"].to_numpy(),))
+    labels = _run(3, [(0, 1, 0.95), (1, 2, 0.99)], _settings(cannot_link=constraint), df=df)
+    assert labels[1] == labels[2] != labels[0]  # record 1 joins its stronger partner
+    assert constraint(df, np.array([0, 0]), np.array([1, 2])).tolist() == [False, True]
+
+
+def test_no_cluster_ever_holds_two_conflicting_records():
+    rng = np.random.default_rng(3)
+    n = 400
+    key = np.where(rng.random(n) < 0.5, rng.integers(0, 30, n), -1)
+    df = pd.DataFrame({"key": key})
+    left = rng.integers(0, n, 4000)
+    right = rng.integers(0, n, 4000)
+    keep = left != right
+    edges = list(zip(left[keep], right[keep], rng.uniform(0.9, 0.999, keep.sum())))
+    constraint = CannotLink(keys=(lambda frame: frame["key"].to_numpy(),))
+    labels = _run(n, edges, _settings(cannot_link=constraint), df=df, min_support=0.0)
+    frame = pd.DataFrame({"label": labels, "key": key})
+    keys_per_cluster = frame[frame["key"] >= 0].groupby("label")["key"].nunique()
+    assert keys_per_cluster.max() == 1
+    assert frame["label"].nunique() < n  # it did merge
+
+
+def test_cluster_merged_past_the_cross_limit_is_verified_and_split_at_its_weakest_link():
+    df = pd.DataFrame({"id": ["A", None, None, "B"]})
+
+    def different_ids(frame, left, right):
+        ids = frame["id"].to_numpy()
+        return np.array([a is not None and b is not None and a != b
+                         for a, b in zip(ids[left], ids[right])])
+
+    stats = ClusterStats()
+    labels = _run(4, [(0, 1, 0.99), (1, 2, 0.98), (2, 3, 0.97)],
+                  _settings(cannot_link=different_ids), df=df, stats=stats, cross_limit=1)
+    assert stats.clusters_reverified == 1 and stats.clusters_resplit == 1
+    assert labels[0] == labels[1] == labels[2] != labels[3]
