@@ -3,7 +3,7 @@
 Connected components over pairs above the threshold chain namesakes into giant clusters
 (A~B and B~C put A with C even when A-C was scored low or A and C carry two different valid
 id numbers). Here the edges at or above ``settings.match_threshold`` are taken best first
-(highest match weight), and a union-find merges the two clusters of an edge only when
+(highest match weight), and the two clusters of an edge are merged of an edge only when
 
 1. no cannot_link holds between a record of one and a record of the other:
    - constraints given as keys (``CannotLink(keys=...)``: two records conflict when both carry
@@ -27,7 +27,7 @@ cross checks, so the weakest links give way. Larger unverified clusters are coun
 hard constraints as keys. Rejected pairs of clusters are remembered until one of them changes.
 
 Cost: one sort of the edges, a Python loop over the edges above the threshold with O(1)
-union-find work, and for merges involving a larger cluster numpy work proportional to the
+work per edge, and for merges involving a larger cluster numpy work proportional to the
 scored pairs of the smaller one (small-into-large: O(E log n) overall) plus the bounded
 predicate cross product.
 """
@@ -80,10 +80,10 @@ def _constraints(settings: LinkageSettings, df: pd.DataFrame
 
 
 class _Clusters:
-    """Union-find with member lists, key summaries, versions and a root label per record."""
+    """Disjoint sets with member lists (small merged into large, so every record's root label
+    is kept current in O(n log n) overall), key summaries and a version per root."""
 
     def __init__(self, n: int, keys: np.ndarray | None):
-        self.parent = list(range(n))
         self.members: list[list[int] | None] = [[i] for i in range(n)]
         self.version = [0] * n
         self.root_of = list(range(n))
@@ -91,22 +91,12 @@ class _Clusters:
         self.unverified: set[int] = set()
         self.keys = None if keys is None else keys.tolist()
 
-    def find(self, i: int) -> int:
-        parent = self.parent
-        root = i
-        while parent[root] != root:
-            root = parent[root]
-        while parent[i] != root:
-            parent[i], i = root, parent[i]
-        return root
-
     def keys_conflict(self, a: int, b: int) -> bool:
         if self.keys is None:
             return False
         return any(x >= 0 and y >= 0 and x != y for x, y in zip(self.keys[a], self.keys[b]))
 
     def union(self, big: int, small: int, verified: bool) -> None:
-        self.parent[small] = big
         root_of = self.root_of
         small_members = self.members[small]
         for member in small_members:
@@ -200,9 +190,10 @@ def _merge(n: int, left: np.ndarray, right: np.ndarray, probability: np.ndarray,
     clusters = _Clusters(n, keys)
     rejected: dict[tuple[int, int], tuple[int, int]] = {}
     started = time.perf_counter()
+    root_of = clusters.root_of
     for a, b, conflict in zip(lo[strong].tolist(), hi[strong].tolist(), edge_conflict.tolist()):
         stats.edges_considered += 1
-        ra, rb = clusters.find(a), clusters.find(b)
+        ra, rb = root_of[a], root_of[b]
         if ra == rb:
             continue
         if conflict or clusters.keys_conflict(ra, rb):

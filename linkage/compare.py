@@ -28,7 +28,7 @@ _DISTANCE_SCORERS = {
 }
 
 
-def _text_values(df: pd.DataFrame, column: str) -> np.ndarray:
+def text_values(df: pd.DataFrame, column: str) -> np.ndarray:
     """Column as an object array of str, with None for missing or blank values."""
     text = df[column].astype("string")
     blank = text.isna() | (text.str.strip() == "")
@@ -42,7 +42,7 @@ def _plain_values(df: pd.DataFrame, column: str) -> np.ndarray:
     series = df[column]
     if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series):
         return series.to_numpy()
-    return _text_values(df, column)
+    return text_values(df, column)
 
 
 def _missing(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -81,7 +81,7 @@ def string_similarity(column: str, thresholds: Sequence[float], metric: str = "j
     scorer = _SIMILARITY_SCORERS[metric]
 
     def compare(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        values = _text_values(df, column)
+        values = text_values(df, column)
         return _similarity_levels(values[left], values[right], scorer, thresholds, exact_level,
                                   higher_is_closer=True)
 
@@ -95,7 +95,7 @@ def edit_distance(column: str, thresholds: Sequence[int], metric: str = "levensh
     scorer = _DISTANCE_SCORERS[metric]
 
     def compare(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        values = _text_values(df, column)
+        values = text_values(df, column)
         return _similarity_levels(values[left], values[right], scorer, thresholds, exact_level,
                                   higher_is_closer=False)
 

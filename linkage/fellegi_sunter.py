@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from linkage.compare import _text_values, comparison_levels
+from linkage.compare import text_values, comparison_levels
 from linkage.settings import Comparison, LinkageSettings
 
 M_FLOOR = 1e-6
@@ -177,6 +177,8 @@ def expectation_maximisation(patterns: np.ndarray, counts: np.ndarray, m: list[n
     """EM for m and lambda with u fixed. ``fixed[k]`` maps level -> m kept as given."""
     counts = counts.astype(np.float64)
     m = [mk.copy() for mk in m]
+    if counts.sum() == 0:
+        return m, lambda_, 0, True
     for iteration in range(1, max_iterations + 1):
         logit = np.log(lambda_ / (1 - lambda_)) + _log_ratio(patterns, m, u)
         posterior = 1.0 / (1.0 + np.exp(-np.clip(logit, -700, 700)))
@@ -210,7 +212,7 @@ def _with_fixed(shares: np.ndarray, fixed: dict[int, float]) -> np.ndarray:
 
 def term_frequencies(df: pd.DataFrame, column: str) -> dict[str, float]:
     """Share of non-missing records carrying each value of ``column``."""
-    values = pd.Series(_text_values(df, column)).dropna()
+    values = pd.Series(text_values(df, column)).dropna()
     return values.value_counts(normalize=True).astype(float).to_dict()
 
 
@@ -328,7 +330,7 @@ def contributions(model: FSModel, df: pd.DataFrame, left: np.ndarray, right: np.
 
 
 def _row_frequencies(df: pd.DataFrame, comparison: ComparisonModel, floor: float) -> np.ndarray:
-    values = pd.Series(_text_values(df, comparison.tf_column))
+    values = pd.Series(text_values(df, comparison.tf_column))
     frequency = values.map(comparison.tf_table).to_numpy(dtype=np.float64, na_value=np.nan)
     return np.maximum(np.nan_to_num(frequency, nan=floor), floor)
 

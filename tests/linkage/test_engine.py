@@ -59,3 +59,11 @@ def test_pairs_frame_has_levels_weights_and_respects_the_floor():
     assert (pairs["match_probability"] >= 0.05).all()
     assert (pairs["left"] < pairs["right"]).all()
     assert pairs["name_level"].dtype == np.int8
+
+
+def test_empty_and_single_record_tables_link_to_nothing():
+    for n in (0, 1):
+        df = pd.DataFrame({"name": ["ann b"] * n, "born": ["2000-01-01"] * n, "town": ["t"] * n})
+        result = link(df, _settings())
+        assert result.labels.tolist() == list(range(n))
+        assert len(result.pairs) == 0
