@@ -1,0 +1,1 @@
+"""Benchmark scripts (not tests): rosterlink vs Splink, see README.md."""
