@@ -6,7 +6,8 @@ similarities are applied on float64 values (rapidfuzz's float32 default rounds 0
 """
 from __future__ import annotations
 
-from typing import Sequence
+from contextvars import ContextVar
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -28,9 +29,28 @@ _DISTANCE_SCORERS = {
 }
 
 
+_COLUMN_CACHE: ContextVar[dict | None] = ContextVar("column_cache", default=None)
+"""Prepared column arrays, shared by the chunks of one ``comparison_levels`` call only."""
+
+
+def _prepared(kind: str, df: pd.DataFrame, column: str,
+              prepare: Callable[[], np.ndarray]) -> np.ndarray:
+    cache = _COLUMN_CACHE.get()
+    if cache is None:
+        return prepare()
+    key = (kind, id(df), column)
+    if key not in cache:
+        cache[key] = prepare()
+    return cache[key]
+
+
 def text_values(df: pd.DataFrame, column: str) -> np.ndarray:
     """Column as an object array of str, with None for missing or blank values."""
-    text = df[column].astype("string")
+    return _prepared("text", df, column, lambda: _text_array(df[column]))
+
+
+def _text_array(series: pd.Series) -> np.ndarray:
+    text = series.astype("string")
     blank = text.isna() | (text.str.strip() == "")
     values = text.to_numpy(dtype=object, na_value=None)
     values[blank.to_numpy(dtype=bool)] = None
@@ -125,7 +145,8 @@ def absolute_difference(column: str, thresholds: Sequence[float],
     (``thresholds`` smallest first), k+1 equal values when ``exact_level``."""
 
     def compare(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        values = pd.to_numeric(df[column], errors="coerce").to_numpy(dtype=np.float64)
+        values = _prepared("number", df, column, lambda: pd.to_numeric(
+            df[column], errors="coerce").to_numpy(dtype=np.float64))
         return _difference_levels(values[left], values[right], thresholds, exact_level)
 
     return compare
@@ -138,12 +159,19 @@ def date_difference(column: str, thresholds_days: Sequence[float], exact_level: 
     parsed with ``date_format`` (e.g. "%Y-%m-%d"; None lets pandas infer it)."""
 
     def compare(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        dates = pd.to_datetime(df[column], errors="coerce", format=date_format)
-        days = (dates.to_numpy(dtype="datetime64[D]").astype(np.int64)).astype(np.float64)
-        days[dates.isna().to_numpy()] = np.nan
+        days = _prepared(f"days:{date_format}", df, column,
+                         lambda: _day_numbers(df[column], date_format))
         return _difference_levels(days[left], days[right], thresholds_days, exact_level)
 
     return compare
+
+
+def _day_numbers(series: pd.Series, date_format: str | None) -> np.ndarray:
+    """Days since the epoch as float64, NaN where missing or unreadable."""
+    dates = pd.to_datetime(series, errors="coerce", format=date_format)
+    days = dates.to_numpy(dtype="datetime64[D]").astype(np.int64).astype(np.float64)
+    days[dates.isna().to_numpy()] = np.nan
+    return days
 
 
 def _difference_levels(a: np.ndarray, b: np.ndarray, thresholds: Sequence[float],
@@ -195,8 +223,12 @@ def comparison_levels(df: pd.DataFrame, left: np.ndarray, right: np.ndarray,
     left = np.asarray(left, dtype=np.int64)
     right = np.asarray(right, dtype=np.int64)
     out = np.empty((left.size, len(comparisons)), dtype=np.int8)
-    for begin in range(0, left.size, chunk):
-        end = min(begin + chunk, left.size)
-        for column, comparison in enumerate(comparisons):
-            out[begin:end, column] = comparison.fn(df, left[begin:end], right[begin:end])
+    token = _COLUMN_CACHE.set({})
+    try:
+        for begin in range(0, left.size, chunk):
+            end = min(begin + chunk, left.size)
+            for column, comparison in enumerate(comparisons):
+                out[begin:end, column] = comparison.fn(df, left[begin:end], right[begin:end])
+    finally:
+        _COLUMN_CACHE.reset(token)
     return out
