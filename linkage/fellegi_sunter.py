@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from linkage.compare import text_values, comparison_levels
+from linkage.blocking import CandidatePairs
+from linkage.compare import comparison_levels, text_values
 from linkage.settings import Comparison, LinkageSettings
 
 M_FLOOR = 1e-6
@@ -233,8 +234,8 @@ def free_comparisons(levels: np.ndarray, min_else_share: float) -> np.ndarray:
     return at_else >= min_else_share * np.maximum(present.sum(axis=0), 1)
 
 
-def _sessions(pairs, n_pairs: int) -> list[np.ndarray]:
-    mask = getattr(pairs, "rule_mask", None)
+def _sessions(pairs: CandidatePairs, n_pairs: int) -> list[np.ndarray]:
+    mask = pairs.rule_mask
     if mask is None:
         return [np.arange(n_pairs)]
     bits = range(int(mask.max(initial=0)).bit_length())
@@ -242,7 +243,7 @@ def _sessions(pairs, n_pairs: int) -> list[np.ndarray]:
             if rows.size]
 
 
-def train(df: pd.DataFrame, pairs, levels: np.ndarray, settings: LinkageSettings,
+def train(df: pd.DataFrame, pairs: CandidatePairs, levels: np.ndarray, settings: LinkageSettings,
           tf_floor: float = DEFAULT_TF_FLOOR, min_else_share: float = MIN_ELSE_SHARE) -> FSModel:
     """u from random pairs; m by EM per blocking-rule session; lambda over all record pairs.
 
