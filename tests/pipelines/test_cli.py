@@ -81,3 +81,33 @@ def test_installed_entry_point_reports_one_line(tmp_path):
     assert completed.returncode == 1
     assert completed.stderr.splitlines() == [
         f"rosterlink: error: input folder {tmp_path / 'nowhere'} does not exist or is not a folder"]
+
+
+def test_generate_writes_a_contract_folder_and_truth_beside_it(tmp_path, capfd):
+    code = main(["generate", "--out", str(tmp_path / "input"), "--persons", "60", "--seed", "3"])
+    out = capfd.readouterr().out
+    assert code == 0
+    assert {p.name for p in (tmp_path / "input").iterdir()} <= {"station", "police", "village", "poverty"}
+    assert (tmp_path / "truth.csv").exists()
+    assert f"truth: {tmp_path / 'truth.csv'}" in out
+
+
+def test_benchmark_prints_scores_as_last_line(capfd):
+    code = main(["benchmark", "febrl3"])
+    last = capfd.readouterr().out.splitlines()[-1]
+    assert code == 0
+    fields = dict(part.split("=") for part in last.split())
+    assert list(fields) == ["precision", "recall", "f1", "seconds"]
+    assert 0.9 < float(fields["f1"]) <= 1.0
+
+
+def test_explain_refuses_a_folder_without_a_run(tmp_path, capfd):
+    code = main(["explain", "--output", str(tmp_path), "station:S-1", "police:P-1"])
+    lines = capfd.readouterr().err.splitlines()
+    assert code == 1 and len(lines) == 1 and "holds no finished run" in lines[0]
+
+
+def test_explain_refuses_a_malformed_record_reference(tmp_path, capfd):
+    code = main(["explain", "--output", str(tmp_path), "S-1", "police:P-1"])
+    lines = capfd.readouterr().err.splitlines()
+    assert code == 1 and len(lines) == 1 and "SOURCE:RECORD_ID" in lines[0]
