@@ -13,12 +13,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+import dagster as dg
 import pandas as pd
 import pyarrow.parquet as pq
-from dagster import AssetCheckSeverity
 
 from pipelines.config import (DEFAULT_DEMO_DIR, DEFAULT_DEMO_PERSONS, DEFAULT_DEMO_SEED, ENGINES, RunConfig,
                               default_shared_dir)
+from pipelines.ingest import RosterInputError
 from pipelines.writers import MODEL_FILE, REPORT_FILE, RUN_SUMMARY_FILE
 from schemas.contract import SOURCES
 
@@ -65,7 +66,7 @@ def failure_message(result) -> str:
             return " ".join(message.split())
         return f"step {event.step_key} failed with {cause.cls_name}"
     for evaluation in result.get_asset_check_evaluations():
-        if not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR:
+        if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
             return f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} failed"
     return "run failed"
 
@@ -75,8 +76,6 @@ def run_pipeline(config: RunConfig, verbose: bool = False, instance=None):
 
     Without `instance`, the run uses an ephemeral Dagster instance in a temporary folder.
     """
-    import dagster as dg
-
     from pipelines.definitions import JOB_NAME, build_definitions
 
     job = build_definitions(config, io_manager=dg.mem_io_manager).resolve_job_def(JOB_NAME)
@@ -116,7 +115,7 @@ def execute(config: RunConfig, verbose: bool) -> None:
     if not result.success:
         raise CliError(failure_message(result))
     failed = [e for e in result.get_asset_check_evaluations()
-              if not e.passed and e.severity == AssetCheckSeverity.ERROR]
+              if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR]
     if failed:
         names = ", ".join(sorted(e.check_name for e in failed))
         raise CliError(f"outputs written to {config.output_dir} but these checks failed: {names}")
@@ -299,7 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }[args.command]
     try:
         return handler(args)
-    except CliError as error:
+    except (CliError, RosterInputError) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
