@@ -69,11 +69,21 @@ def pair_key(first: str, second: str) -> Callable[[pd.DataFrame], np.ndarray]:
     return key
 
 
-def last_component_birth_year(df: pd.DataFrame) -> np.ndarray:
-    """Last canonical component (second, or the only one) + birth year: 次仁 ~ 扎西次仁."""
+def _component_birth_year_county(component: np.ndarray, df: pd.DataFrame) -> np.ndarray:
+    year_county = combined_key(df["birth_lo"].to_numpy(dtype=np.int64), df["place_county_code"].to_numpy(dtype=np.int64))
+    return combined_key(component, year_county)
+
+
+def first_component_birth_year_county(df: pd.DataFrame) -> np.ndarray:
+    """First canonical component + birth year + county: 扎西 ~ 扎西次仁 (components alone are too coarse)."""
+    return _component_birth_year_county(df["name_comp1_code"].to_numpy(dtype=np.int64), df)
+
+
+def last_component_birth_year_county(df: pd.DataFrame) -> np.ndarray:
+    """Last canonical component (second, or the only one) + birth year + county: 次仁 ~ 扎西次仁."""
     comp2 = df["name_comp2_code"].to_numpy(dtype=np.int64)
     last = np.where(comp2 >= 0, comp2, df["name_comp1_code"].to_numpy(dtype=np.int64))
-    return combined_key(last, df["birth_lo"].to_numpy(dtype=np.int64))
+    return _component_birth_year_county(last, df)
 
 
 def roster_blocking_rules() -> list[BlockingRule]:
@@ -88,8 +98,8 @@ def roster_blocking_rules() -> list[BlockingRule]:
         BlockingRule("pinyin_birth_year", pair_key("name_pinyin_code", "birth_lo"), split_key=county),
         BlockingRule("id_birth_date_county", pair_key("id_birth_code", "id_county_code"), split_key=sex),
         BlockingRule("household", column_key("household_code"), split_key=sex),
-        BlockingRule("first_component_birth_year", pair_key("name_comp1_code", "birth_lo"), split_key=county),
-        BlockingRule("last_component_birth_year", last_component_birth_year, split_key=county),
+        BlockingRule("first_component_birth_year_county", first_component_birth_year_county, split_key=sex),
+        BlockingRule("last_component_birth_year_county", last_component_birth_year_county, split_key=sex),
     ]
 
 
