@@ -30,8 +30,6 @@ AGE_SLACK_YEARS = 2
 """Ages are estimated at intake: an age-only interval may miss the true year by this much."""
 MAX_AGE = 120
 _AGE = re.compile(r"(\d{1,3})(?:\.\d*)?")
-BIRTH_FIELDS: tuple[str, ...] = ("birth_date", "birth_year_lo", "birth_year_hi", "birth_precision")
-EFFECTIVE_FIELDS: tuple[str, ...] = ("birth_day_code", "birth_month_code", "birth_lo", "birth_hi", "birth_exact")
 
 
 def parse_ages(values: pd.Series) -> pd.Series:

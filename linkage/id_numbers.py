@@ -22,9 +22,6 @@ from rapidfuzz.process import cpdist
 
 from linkage.addresses import current_county
 
-ID_FIELDS: tuple[str, ...] = (
-    "id18", "id_status", "id_birth_date", "id_sex", "id_area", "id_county", "id_text",
-)
 ID_LEVELS: tuple[str, ...] = (
     "two different valid numbers",
     "different",
