@@ -214,7 +214,7 @@ def persons(context: dg.AssetExecutionContext, normalized_records: pd.DataFrame,
 def _step_seconds(context: dg.AssetExecutionContext) -> dict[str, float]:
     """Seconds each finished step of this run took, from the run's event log."""
     records = context.instance.get_records_for_run(
-        context.run_id, of_type=dg.DagsterEventType.STEP_SUCCESS, limit=1000).records
+        context.run.run_id, of_type=dg.DagsterEventType.STEP_SUCCESS, limit=1000).records
     return {
         record.event_log_entry.step_key: round(record.event_log_entry.dagster_event.event_specific_data.duration_ms
                                                / 1000, 3)
