@@ -286,7 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
     benchmark = commands.add_parser("benchmark", help="precision, recall, F1 and seconds on a benchmark")
     benchmark.add_argument("name", choices=("febrl3", "febrl4", "historical50k", "demo"))
     benchmark.add_argument("--shared", type=Path, default=default_shared_dir(),
-                           help="folder holding benchmarks/ (default: $ROSTERLINK_SHARED or /work/shared)")
+                           help="folder holding benchmarks/ (default: $ROSTERLINK_SHARED, else shared/ beside the checkout)")
     return parser
 
 

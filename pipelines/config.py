@@ -21,8 +21,10 @@ DEFAULT_DEMO_SEED = 20240501
 
 
 def default_shared_dir() -> Path:
-    """The folder holding benchmarks/ (historical50k): ROSTERLINK_SHARED, else /work/shared."""
-    return Path(os.environ.get(SHARED_ENV, "/work/shared"))
+    """The folder holding benchmarks/ (historical50k): ROSTERLINK_SHARED, else ``shared/`` beside
+    the repository checkout (where CI and the developers' machines lay it)."""
+    beside_checkout = Path(__file__).resolve().parents[2] / "shared"
+    return Path(os.environ.get(SHARED_ENV, str(beside_checkout)))
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,10 @@ columns (str or None) and ``raw``, the JSON of the row as read under its origina
 
 Choices worth knowing:
 
-- ``row_number`` is the 1-based data row in the file (header excluded), counted before rows
-  whose every cell is blank are left out: such rows carry nothing (spreadsheets often end with
-  formatted empty rows), so they are not input rows. A header-only file gives zero rows.
+- ``row_number`` is the 1-based data row in the file (header excluded). Blank rows after the
+  last row holding any value are where the sheet ends (spreadsheets often carry formatted empty
+  rows), so they are not input rows. A blank row between data rows is an input row: it is kept
+  and the quarantine gives it its reason. A header-only file gives zero rows.
 - CSV encoding is detected: a UTF-8 BOM means UTF-8; otherwise strict UTF-8, then strict
   GB18030. Decoded text holding control characters or private-use code points is rejected
   (random bytes and other encodings that slip through GB18030 look like that); NUL bytes or
@@ -285,7 +286,8 @@ def _assemble(headers: list[str | None], columns: list[np.ndarray], source: str,
     for j, values in enumerate(columns):
         present[:, j] = pd.notna(values)
     kept_columns = [j for j in range(len(columns)) if headers[j] or present[:, j].any()]
-    keep_rows = present.any(axis=1)
+    nonblank = np.flatnonzero(present.any(axis=1))
+    keep_rows = np.arange(n_rows) <= (nonblank[-1] if nonblank.size else -1)
     row_numbers = np.arange(1, n_rows + 1, dtype=np.int64)[keep_rows]
     kept = {j: columns[j][keep_rows] for j in kept_columns}
     keys = _raw_keys([headers[j] for j in kept_columns])

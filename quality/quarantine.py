@@ -2,6 +2,7 @@
 
 Rules, applied in this order; a row gets the reason of the first rule it breaks:
 
+0. ``blank_row``: every cell of the row is blank (a blank line between data rows).
 1. ``missing_record_id``: the record id is blank (compared after stripping white space).
 2. ``duplicate_record_id``: the record id was already seen in the same source, reading the
    rows in frame order (files sorted, rows in file order). The first occurrence is the one
@@ -17,6 +18,8 @@ A row with neither name nor id number is not quarantined: it is an unidentified 
 """
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 
@@ -24,6 +27,7 @@ from linkage.dates import parse_dates
 from schemas.contract import REQUIRED_COLUMNS
 from schemas.outputs import QUARANTINE
 
+BLANK_ROW = "blank_row"
 MISSING_RECORD_ID = "missing_record_id"
 DUPLICATE_RECORD_ID = "duplicate_record_id"
 MISSING_REQUIRED_DATE = "missing_required_date"
@@ -43,12 +47,24 @@ def _stripped(values: pd.Series) -> pd.Series:
     return stripped.astype(object)
 
 
+def _blank_rows(raw: pd.DataFrame) -> np.ndarray:
+    """Rows whose every cell, canonical or not, is blank."""
+    canonical = [c for c in raw.columns if c not in ("source", "file", "row_number", "raw")]
+    candidates = raw[canonical].isna().all(axis=1).to_numpy()
+    blank = np.zeros(len(raw), dtype=bool)
+    for position in np.flatnonzero(candidates):
+        values = json.loads(raw["raw"].iat[position]).values()
+        blank[position] = all(v is None or str(v).strip() == "" for v in values)
+    return blank
+
+
 def quarantine_reasons(raw: pd.DataFrame) -> pd.Series:
     """The quarantine reason of each raw row (object: str, or None for an accepted row)."""
     reasons = np.full(len(raw), None, dtype=object)
+    reasons[_blank_rows(raw)] = BLANK_ROW
     record_ids = _stripped(raw["record_id"])
     missing_id = record_ids.isna().to_numpy()
-    reasons[missing_id] = MISSING_RECORD_ID
+    reasons[missing_id & pd.isna(reasons)] = MISSING_RECORD_ID
     seen_before = pd.DataFrame({"source": raw["source"].to_numpy(), "id": record_ids.to_numpy()}).duplicated()
     duplicate = seen_before.to_numpy() & ~missing_id
     reasons[duplicate & pd.isna(reasons)] = DUPLICATE_RECORD_ID

@@ -67,13 +67,16 @@ def test_utf8_bom_csv_first_header_matches(tmp_path):
 
 
 def test_utf8_csv_blank_rows_and_text_kept_as_text(tmp_path):
-    text = "record_id,name,id_number,event_date\nP1,NA,000123,2023-03-01\n,,,\n\nP2,  ,540102850307123,2023-03-02\n"
+    text = ("record_id,name,id_number,event_date\nP1,NA,000123,2023-03-01\n,,,\n\n"
+            "P2,  ,540102850307123,2023-03-02\n,,,\n\n")
     path = write_text(tmp_path / "police" / "p.csv", text, "utf-8")
     frame = read_file(path, "police", tmp_path)
-    assert frame["record_id"].tolist() == ["P1", "P2"]
-    assert frame["row_number"].tolist() == [1, 4]  # blank rows left out, numbering kept
-    assert frame["name"].tolist() == ["NA", None]
-    assert frame["id_number"].tolist() == ["000123", "540102850307123"]
+    # blank rows between data rows are input rows (the quarantine gives them a reason);
+    # blank rows after the last data row are where the sheet ends
+    assert frame["record_id"].tolist() == ["P1", None, None, "P2"]
+    assert frame["row_number"].tolist() == [1, 2, 3, 4]
+    assert frame["name"].tolist() == ["NA", None, None, None]
+    assert frame["id_number"].tolist() == ["000123", None, None, "540102850307123"]
 
 
 def test_xlsx_dates_and_id_numbers_digit_for_digit(tmp_path):

@@ -81,3 +81,16 @@ def test_empty_input():
     records, quarantine = split_quarantine(raw)
     assert len(records) == 0 and len(quarantine) == 0
     assert list(quarantine.columns) == QUARANTINE.names
+
+
+def test_blank_row_between_data_rows_is_quarantined_as_blank(tmp_path):
+    from pipelines.ingest import read_file
+
+    path = tmp_path / "police" / "p.csv"
+    path.parent.mkdir()
+    path.write_text("record_id,name,event_date,extra\nP1,a,2023-03-01,\n,,,\n,,,note\nP2,b,2023-03-02,\n",
+                    encoding="utf-8")
+    records, quarantine = split_quarantine(read_file(path, "police", tmp_path))
+    assert records["record_id"].tolist() == ["P1", "P2"]
+    assert quarantine["row_number"].tolist() == [2, 3]
+    assert quarantine["reason"].tolist() == ["blank_row", "missing_record_id"]
