@@ -17,6 +17,9 @@ def unique_sequence_numbers(rng: np.random.Generator, prefixes: np.ndarray, male
     """3-digit sequence numbers (odd for men, even for women) that make prefix*1000+sequence unique.
 
     prefixes: int64 area code and birth date digits (14 digits)."""
+    _, group_size = np.unique(prefixes * 2 + male, return_counts=True)
+    if len(group_size) and group_size.max() > 500:
+        raise ValueError("more than 500 people of one sex share an area code and birth date")
     sequence = rng.integers(0, 500, len(prefixes)) * 2 + male.astype(np.int64)
     while True:
         _, first_index = np.unique(prefixes * 1000 + sequence, return_index=True)

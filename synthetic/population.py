@@ -85,9 +85,8 @@ def _household_villages(params: GeneratorParams, seed: int, villages: Villages, 
 def _birth_dates(rng: np.random.Generator, relation_code: np.ndarray, household: np.ndarray,
                  household_start: np.ndarray, end: np.datetime64) -> np.ndarray:
     """Head 20-85 years old at the end date; spouse near the head; children 18-42 years younger."""
-    n_households = len(household_start)
-    head_age_days = (np.clip(rng.normal(46, 13, n_households), 20, 85) * 365.25).astype(np.int64)
-    head_birth = end - head_age_days * DAY
+    head_age_years = _truncated_normal(rng, 46, 13, 20, 85, len(household_start))
+    head_birth = end - (head_age_years * 365.25).astype(np.int64) * DAY
     base = head_birth[household]
     offset_years = np.select(
         [relation_code == 0, relation_code == 1, relation_code == 2, relation_code == 3],
@@ -97,8 +96,19 @@ def _birth_dates(rng: np.random.Generator, relation_code: np.ndarray, household:
     birth = base + (offset_years * 365.25).astype(np.int64) * DAY
     latest = end - rng.integers(30, 3650, len(household)) * DAY
     birth = np.minimum(birth, latest)
-    earliest = end - (rng.integers(88, 96, len(household)) * 365) * DAY
+    earliest = end - rng.integers(88 * 365, 96 * 365, len(household)) * DAY
     return np.maximum(birth, earliest)
+
+
+def _truncated_normal(rng: np.random.Generator, mean: float, sd: float, low: float, high: float,
+                      size: int) -> np.ndarray:
+    """Normal draws redrawn until inside [low, high] (clipping would pile people on one birth date)."""
+    values = rng.normal(mean, sd, size)
+    outside = (values < low) | (values > high)
+    while outside.any():
+        values[outside] = rng.normal(mean, sd, int(outside.sum()))
+        outside = (values < low) | (values > high)
+    return values
 
 
 def _relations(rng: np.random.Generator, position: np.ndarray, size_of: np.ndarray) -> np.ndarray:
