@@ -1,4 +1,5 @@
-"""Run the linkage engine on a public labelled data set and score it against the truth."""
+"""Run the linkage engine on a public labelled data set and score it against the truth; score the
+demo pipeline's outputs on synthetic rosters (pairwise, returns, poverty list) against theirs."""
 from __future__ import annotations
 
 import re
@@ -11,7 +12,8 @@ import pandas as pd
 from linkage.benchmark_settings import (febrl3_settings, febrl4_settings, historical_settings,
                                         prepare_febrl, prepare_historical)
 from linkage.engine import LinkageResult, link
-from linkage.evaluate import cluster_scores, pairwise_scores
+from linkage.evaluate import cluster_scores, pairwise_scores, poverty_list_scores, return_scores
+from linkage.outcomes.poverty import records_with_person
 from linkage.settings import LinkageSettings
 
 HISTORICAL_FILE = "historical_figures_with_errors_50k.parquet"
@@ -78,3 +80,32 @@ def run_benchmark(name: str, shared_dir: Path, result_out: list[LinkageResult] |
         "candidate_pairs": result.stats["candidate_pairs"],
         "stage_seconds": result.stats["seconds"],
     }
+
+
+def true_persons(normalized: pd.DataFrame, truth: pd.DataFrame) -> np.ndarray:
+    """The synthetic truth's person_key of each normalized record, in row order.
+
+    truth is the generator's truth table (truth.csv): source, record_id as written,
+    person_key, expect_quarantine; its accepted rows are matched on trimmed record ids.
+    """
+    accepted = truth[truth["expect_quarantine"].astype(str) == "False"]
+    keys = pd.DataFrame({"source": accepted["source"].to_numpy(dtype=object),
+                         "record_id": accepted["record_id"].astype(str).str.strip().to_numpy(dtype=object),
+                         "person_key": accepted["person_key"].to_numpy(dtype=object)})
+    labelled = normalized[["source", "record_id"]].merge(keys, on=["source", "record_id"], how="left",
+                                                         validate="one_to_one")
+    missing = int(labelled["person_key"].isna().sum())
+    if missing:
+        raise ValueError(f"{missing} normalized records have no accepted truth row")
+    return labelled["person_key"].to_numpy(dtype=object)
+
+
+def score_demo(normalized: pd.DataFrame, record_links: pd.DataFrame, truth: pd.DataFrame) -> dict:
+    """Pairwise precision, recall, f1 of the run's person ids against the truth, plus the scores
+    of the case outcomes ("returns": return_scores, "poverty": poverty_list_scores)."""
+    predicted = records_with_person(normalized[["source", "record_id"]], record_links)["person_id"].to_numpy()
+    true = true_persons(normalized, truth)
+    pairwise = pairwise_scores(predicted, true)
+    return {"records": len(normalized), "precision": pairwise["precision"], "recall": pairwise["recall"],
+            "f1": pairwise["f1"], "returns": return_scores(normalized, predicted, true),
+            "poverty": poverty_list_scores(normalized, predicted, true)}
