@@ -118,6 +118,9 @@ def run_rosterlink(input_dir: Path, output_dir: Path, engine: str, log: Path) ->
     summary = json.loads((output_dir / "run_summary.json").read_text())
     measured.extra["pairs_scored"] = sum(int(rule.get("new_pairs", 0)) for rule in summary.get("blocking", {}).values())
     measured.extra["persons"] = summary.get("persons")
+    steps = summary.get("timings_seconds", {})
+    measured.extra["seconds"] = {step: steps[step] for step in ("raw_rosters", "normalized_records", "linkage_result")
+                                 if step in steps}
     return measured, command
 
 
@@ -178,6 +181,7 @@ def markdown(results: list[dict], command: str, args: argparse.Namespace) -> str
             ratio = result["splink"]["wall_seconds"] / max(result["rosterlink"]["wall_seconds"], 1e-9)
             lines += ["", f"Wall time Splink / rosterlink: {ratio:.2f}. Splink stage seconds: "
                       f"{result['splink']['extra'].get('seconds')}"]
+        lines += ["", f"rosterlink step seconds (run_summary.json): {result['rosterlink']['extra'].get('seconds')}"]
         lines.append("")
     return "\n".join(lines) + "\n"
 

@@ -17,6 +17,16 @@ DEFAULT_CONF: dict[str, str] = {
 }
 
 
+def local_defaults(master: str) -> dict[str, str]:
+    """Conf for local[n] masters: a few shuffle partitions per core instead of Spark's 200
+    (each is a task, and for the pandas UDFs a Python call), which dominate small runs."""
+    if not master.startswith("local"):
+        return {}
+    inside = master[master.find("[") + 1:master.find("]")] if "[" in master else "1"
+    cores = (os.cpu_count() or 1) if inside in ("*", "") else int(inside.split(",")[0])
+    return {"spark.sql.shuffle.partitions": str(2 * cores)}
+
+
 def build_spark_session(master: str, app_name: str, conf: dict[str, str]) -> "SparkSession":
     """A SparkSession for this master with the default conf overridden by `conf`."""
     from pyspark.sql import SparkSession
@@ -25,7 +35,7 @@ def build_spark_session(master: str, app_name: str, conf: dict[str, str]) -> "Sp
     # local mode that must be this interpreter, whose environment holds pandas and linkage/.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.master(master).appName(app_name)
-    for key, value in {**DEFAULT_CONF, **conf}.items():
+    for key, value in {**DEFAULT_CONF, **local_defaults(master), **conf}.items():
         builder = builder.config(key, value)
     return builder.getOrCreate()
 

@@ -85,3 +85,11 @@ def test_spark_resource_creates_session_lazily_and_stops_it_at_teardown(spark):
         assert resources.spark.get_session() is session
         assert session.range(10).count() == 10
     assert session.sparkContext._jsc is None  # stopped by teardown_after_execution
+
+
+def test_local_masters_get_a_few_shuffle_partitions_per_core():
+    from pipelines.spark_resource import local_defaults
+
+    assert local_defaults("local[3]") == {"spark.sql.shuffle.partitions": "6"}
+    assert local_defaults("local") == {"spark.sql.shuffle.partitions": "2"}
+    assert local_defaults("spark://master:7077") == {}
