@@ -4,12 +4,19 @@ Levels of the `birth` comparison (-1 when a side knows nothing of its birth):
 
 | level | label | rule |
 |---|---|---|
-| 5 | same date | same day (field at day precision, else the id's embedded date) |
-| 4 | same year and month | |
-| 3 | same year | both years exact (a date of any precision, or the id) and equal |
-| 2 | within one year | both years exact, one apart |
-| 1 | compatible estimate | a side known only from an age: the year intervals overlap or are at most AGE_SLACK_YEARS apart |
-| 0 | conflict | anything else |
+| 7 | same date | same day (field at day precision, else the id's embedded date) |
+| 6 | same year and month | |
+| 5 | same year | both years exact (a date of any precision, or the id) and equal |
+| 4 | within one year | both years exact, one apart |
+| 3 | estimate overlaps | a side known only from an age: the year intervals overlap |
+| 2 | estimate near | a side known only from an age: intervals 1..AGE_SLACK_YEARS years apart |
+| 1 | estimate far | a side known only from an age: intervals further apart |
+| 0 | conflict | both years exact, two or more years apart |
+
+An age guessed at intake is weak evidence both ways: a conflict between two written dates says
+far more against a match than an age that misses by five years, and an age that fits says less
+than an equal year, so the estimates get levels of their own rather than sharing "conflict" and
+one "compatible" level with exact years.
 
 The written field wins over the id's date when both are present (the id may be a relative's).
 """
@@ -24,7 +31,8 @@ import pandas as pd
 from linkage.dates import parse_dates
 
 BIRTH_LEVELS: tuple[str, ...] = (
-    "conflict", "compatible estimate", "within one year", "same year", "same year and month", "same date",
+    "conflict", "estimate far", "estimate near", "estimate overlaps", "within one year", "same year",
+    "same year and month", "same date",
 )
 AGE_SLACK_YEARS = 2
 """Ages are estimated at intake: an age-only interval may miss the true year by this much."""
@@ -121,10 +129,12 @@ def birth_levels(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.nd
     day = df["birth_day_code"].to_numpy(dtype=np.int64)
     month = df["birth_month_code"].to_numpy(dtype=np.int64)
     levels = np.zeros(len(left), dtype=np.int8)
-    levels[~both_exact & (gap >= 0) & (gap <= AGE_SLACK_YEARS)] = 1
-    levels[both_exact & (gap == 1)] = 2
-    levels[both_exact & (gap == 0)] = 3
-    levels[(month[left] >= 0) & (month[left] == month[right])] = 4
-    levels[(day[left] >= 0) & (day[left] == day[right])] = 5
+    levels[~both_exact] = 1
+    levels[~both_exact & (gap >= 1) & (gap <= AGE_SLACK_YEARS)] = 2
+    levels[~both_exact & (gap == 0)] = 3
+    levels[both_exact & (gap == 1)] = 4
+    levels[both_exact & (gap == 0)] = 5
+    levels[(month[left] >= 0) & (month[left] == month[right])] = 6
+    levels[(day[left] >= 0) & (day[left] == day[right])] = 7
     levels[gap < 0] = -1
     return levels

@@ -243,6 +243,19 @@ def _sessions(pairs: CandidatePairs, n_pairs: int) -> list[np.ndarray]:
             if rows.size]
 
 
+def combine_sessions(estimates: list[np.ndarray], fixed: dict[int, float]) -> np.ndarray:
+    """m of one comparison from its sessions' estimates: the median per level, renormalized.
+
+    A session's EM can latch onto a structure other than the person: on pairs blocked by a
+    name component most pairs share a place, and EM then models "same household/village"
+    (birth conflicts and different ids come out as weak evidence). Such sessions are a
+    minority; the median keeps them from dragging every level's m, where a mean would not.
+    """
+    if len(estimates) <= 2:
+        return _with_fixed(np.mean(estimates, axis=0), fixed)
+    return _with_fixed(np.median(estimates, axis=0), fixed)
+
+
 def train(df: pd.DataFrame, pairs: CandidatePairs, levels: np.ndarray, settings: LinkageSettings,
           tf_floor: float = DEFAULT_TF_FLOOR, min_else_share: float = MIN_ELSE_SHARE) -> FSModel:
     """u from random pairs; m by EM per blocking-rule session; lambda over all record pairs.
@@ -288,7 +301,7 @@ def train(df: pd.DataFrame, pairs: CandidatePairs, levels: np.ndarray, settings:
                          "converged": converged, "lambda": session_lambda,
                          "trained": [comparisons[k].name for k in untrained]})
     models = [ComparisonModel(
-        name=c.name, levels=c.levels, m=np.mean(estimates[k], axis=0), u=u[k],
+        name=c.name, levels=c.levels, m=combine_sessions(estimates[k], fixed_m[k]), u=u[k],
         tf_column=c.tf_column, tf_levels=tuple(c.tf_levels),
         fixed_levels=tuple(sorted(c.fixed_m_u)),
         tf_table=term_frequencies(df, c.tf_column) if c.tf_column else {})

@@ -12,6 +12,11 @@ from linkage.id_numbers import ID_LEVELS, different_valid_ids, id_levels
 from linkage.names import NAME_LEVELS, name_levels
 from linkage.settings import BlockingRule, Comparison, ComparisonFn, LinkageSettings
 
+MATCH_THRESHOLD = 0.5
+"""Link when a match is more likely than not (Bayes decision at equal costs); the clustering's
+cannot-link and support checks, not a high threshold, keep namesakes apart."""
+REVIEW_FLOOR = 0.1
+"""Pairs in [REVIEW_FLOOR, MATCH_THRESHOLD) go to the review queue."""
 SEX_CONFLICT_MIN_YEAR_GAP = 3
 """Sex differs and the birth years are more than 2 years apart: never the same person."""
 
@@ -29,6 +34,38 @@ def equality_levels(code_column: str) -> ComparisonFn:
     return compare
 
 
+def _agree(values: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    return (values[left] >= 0) & (values[left] == values[right])
+
+
+def _not_disagree(values: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    return (values[left] < 0) | (values[right] < 0) | (values[left] == values[right])
+
+
+def nested_place_levels(code_column: str, parents: tuple[str, ...], must_agree: str) -> ComparisonFn:
+    """Two-level comparison of a place finer than the county, counted only inside its parent.
+
+    Township, village and household are nested in the county: two records of one village are
+    also of one county and township, so counting each level as independent evidence (as
+    Fellegi-Sunter does) adds the same fact up to four times and makes two members of one
+    household look like one person. Chain rule instead: the level is -1 (no evidence) unless
+    ``must_agree`` is equal on both sides and no column of ``parents`` differs; u then comes
+    out of random pairs as P(same village | same county, ...), the conditional probability.
+    """
+
+    def compare(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        values = df[code_column].to_numpy(dtype=np.int64)
+        levels = (values[left] == values[right]).astype(np.int8)
+        inside = _agree(df[must_agree].to_numpy(dtype=np.int64), left, right)
+        for parent in parents:
+            inside &= _not_disagree(df[parent].to_numpy(dtype=np.int64), left, right)
+        levels[(values[left] < 0) | (values[right] < 0) | ~inside] = -1
+        return levels
+
+    compare.__name__ = f"{code_column}_nested_levels"
+    return compare
+
+
 def roster_comparisons() -> list[Comparison]:
     """The comparisons of schemas.outputs.ROSTER_COMPARISONS, in that order."""
     return [
@@ -37,9 +74,13 @@ def roster_comparisons() -> list[Comparison]:
         Comparison("birth", BIRTH_LEVELS, birth_levels),
         Comparison("sex", ("different", "same"), equality_levels("sex_code")),
         Comparison("county", COUNTY_LEVELS, county_levels),
-        Comparison("township", ("different", "same"), equality_levels("township_code_int")),
-        Comparison("village", ("different", "same county and village"), equality_levels("village_code")),
-        Comparison("household", ("different", "same"), equality_levels("household_code")),
+        Comparison("township", ("different", "same"),
+                   nested_place_levels("township_code_int", (), "place_county_code")),
+        Comparison("village", ("different", "same county and village"),
+                   nested_place_levels("village_code", ("township_code_int",), "place_county_code")),
+        Comparison("household", ("different", "same"),
+                   nested_place_levels("household_code", ("township_code_int", "village_code"),
+                                       "place_county_code")),
     ]
 
 
@@ -69,21 +110,37 @@ def pair_key(first: str, second: str) -> Callable[[pd.DataFrame], np.ndarray]:
     return key
 
 
-def _component_birth_year_county(component: np.ndarray, df: pd.DataFrame) -> np.ndarray:
-    year_county = combined_key(df["birth_lo"].to_numpy(dtype=np.int64), df["place_county_code"].to_numpy(dtype=np.int64))
-    return combined_key(component, year_county)
+BIRTH_BUCKET_YEARS = 5
+"""Width of the birth-year buckets that split oversize component blocks: an age estimated at an
+event misses the birth year by a few years, so component blocks must not demand the same year."""
 
 
-def first_component_birth_year_county(df: pd.DataFrame) -> np.ndarray:
-    """First canonical component + birth year + county: 扎西 ~ 扎西次仁 (components alone are too coarse)."""
-    return _component_birth_year_county(df["name_comp1_code"].to_numpy(dtype=np.int64), df)
-
-
-def last_component_birth_year_county(df: pd.DataFrame) -> np.ndarray:
-    """Last canonical component (second, or the only one) + birth year + county: 次仁 ~ 扎西次仁."""
+def _last_component(df: pd.DataFrame) -> np.ndarray:
     comp2 = df["name_comp2_code"].to_numpy(dtype=np.int64)
-    last = np.where(comp2 >= 0, comp2, df["name_comp1_code"].to_numpy(dtype=np.int64))
-    return _component_birth_year_county(last, df)
+    return np.where(comp2 >= 0, comp2, df["name_comp1_code"].to_numpy(dtype=np.int64))
+
+
+def first_component_county(df: pd.DataFrame) -> np.ndarray:
+    """First canonical component + county: 扎西 ~ 扎西次仁 (one-component or shortened names)."""
+    return combined_key(df["name_comp1_code"].to_numpy(dtype=np.int64),
+                        df["place_county_code"].to_numpy(dtype=np.int64))
+
+
+def last_component_county(df: pd.DataFrame) -> np.ndarray:
+    """Last canonical component (second, or the only one) + county: 次仁 ~ 扎西次仁."""
+    return combined_key(_last_component(df), df["place_county_code"].to_numpy(dtype=np.int64))
+
+
+def birth_bucket(df: pd.DataFrame) -> np.ndarray:
+    """Birth year // BIRTH_BUCKET_YEARS (-1 unknown): splits oversize blocks without demanding one year."""
+    year = df["birth_lo"].to_numpy(dtype=np.int64)
+    return np.where(year >= 0, year // BIRTH_BUCKET_YEARS, -1)
+
+
+def birth_day_county(df: pd.DataFrame) -> np.ndarray:
+    """Full birth date + county: finds records whose name is unknown (不详, 无名氏) or garbled."""
+    return combined_key(df["birth_day_code"].to_numpy(dtype=np.int64),
+                        df["place_county_code"].to_numpy(dtype=np.int64))
 
 
 def roster_blocking_rules() -> list[BlockingRule]:
@@ -98,8 +155,9 @@ def roster_blocking_rules() -> list[BlockingRule]:
         BlockingRule("pinyin_birth_year", pair_key("name_pinyin_code", "birth_lo"), split_key=county),
         BlockingRule("id_birth_date_county", pair_key("id_birth_code", "id_county_code"), split_key=sex),
         BlockingRule("household", column_key("household_code"), split_key=sex),
-        BlockingRule("first_component_birth_year_county", first_component_birth_year_county, split_key=sex),
-        BlockingRule("last_component_birth_year_county", last_component_birth_year_county, split_key=sex),
+        BlockingRule("first_component_county", first_component_county, split_key=birth_bucket),
+        BlockingRule("last_component_county", last_component_county, split_key=birth_bucket),
+        BlockingRule("birth_day_county", birth_day_county, split_key=sex),
     ]
 
 
@@ -116,4 +174,6 @@ def roster_settings() -> LinkageSettings:
         comparisons=roster_comparisons(),
         blocking_rules=roster_blocking_rules(),
         cannot_link=roster_cannot_link,
+        match_threshold=MATCH_THRESHOLD,
+        review_floor=REVIEW_FLOOR,
     )

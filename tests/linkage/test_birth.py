@@ -41,9 +41,9 @@ def test_birth_levels():
     df = normalize_records(records)
     left = np.array([0, 0, 0, 0, 0, 0, 5, 0])
     right = np.array([1, 2, 3, 4, 6, 5, 6, 7])
-    # same date, same month, same year, one year apart, conflict, age-compatible,
-    # age vs 1990 (gap 5: conflict), id's embedded date used when the field is missing
-    assert birth_levels(df, left, right).tolist() == [5, 4, 3, 2, 0, 1, 0, 5]
+    # same date, same month, same year, one year apart, conflict, age interval overlaps,
+    # age vs 1990 (gap 5: estimate far, not a conflict), id's embedded date used when the field is missing
+    assert birth_levels(df, left, right).tolist() == [7, 6, 5, 4, 0, 3, 1, 7]
 
 
 def test_missing_birth_is_minus_one():

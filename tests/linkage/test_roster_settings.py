@@ -40,9 +40,20 @@ def test_every_level_comparison_on_a_known_pair():
     df = _df()
     levels = {c.name: int(c.fn(df, np.array([0]), np.array([1]))[0]) for c in settings.comparisons}
     assert levels == {
-        "name": 2, "id_number": -1, "birth": 3, "sex": 1, "county": 3,
+        "name": 2, "id_number": -1, "birth": 5, "sex": 1, "county": 3,
         "township": -1, "village": -1, "household": 1,
     }
+
+
+def test_places_finer_than_the_county_count_only_inside_the_same_county():
+    df = normalize_records(pd.DataFrame({
+        "source": "village", "record_id": list("abc"), "file": "v.csv", "row_number": [1, 2, 3],
+        "name": ["扎西", "次仁", "卓玛"], "county": ["桑珠孜区", "桑珠孜区", "巴宜区"],
+        "household_id": ["H1", "H1", "H1"],
+    }))
+    household = {c.name: c for c in roster_settings().comparisons}["household"]
+    # same household in one county counts; in two different counties it is no evidence
+    assert household.fn(df, np.array([0, 0]), np.array([1, 2])).tolist() == [1, -1]
 
 
 def test_blocking_keys_are_int64_with_minus_one_for_missing():
@@ -61,6 +72,8 @@ def test_abbreviation_and_component_rules_bring_namesakes_together():
     assert rules["name_abbr_birth_year"][0] == rules["name_abbr_birth_year"][1]
     assert rules["same_id18"][0] != rules["same_id18"][3]
     assert rules["household"][0] == rules["household"][1]
+    # 扎西次仁 (1985) and 扎次 share the county: the component rule pairs them whatever the year
+    assert rules["first_component_county"][0] == rules["first_component_county"][3]
 
 
 def test_cannot_link():

@@ -1,0 +1,208 @@
+"""Linkage quality on generated rosters: P/R/F1, candidate recall, stage times, error breakdown.
+
+    python -m bench.linkage_quality --persons 20000 --seed 1
+    python -m bench.linkage_quality --persons 600000 --seed 1 --no-breakdown
+    python -m bench.linkage_quality --persons 20000 --seed 4242 --heldout
+
+Generated input folders (contract files + truth with noise labels) are cached under
+bench/work/ (gitignored) and reused. The run goes ingest -> quarantine -> normalize ->
+``linkage.engine.link`` exactly as the pipeline does. Only synthetic data; the breakdown
+prints level patterns and noise kinds, never names, ids or dates.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from linkage.compare import comparison_levels
+from linkage.engine import link
+from linkage.evaluate import pairwise_scores
+from linkage.fellegi_sunter import score
+from linkage.normalize import normalize_records
+from linkage.roster_settings import roster_settings
+from pipelines.assets import read_raw
+from quality.quarantine import split_quarantine
+
+WORK_DIR = Path(__file__).resolve().parent / "work"
+NOISE_FIELDS = ("name", "sex", "id_number", "birth_date", "home_address", "county")
+MAX_CLUSTER_FOR_PAIRS = 400
+
+
+def cached_input(persons: int, seed: int, heldout: bool, work_dir: Path) -> Path:
+    """Folder with input/ and truth.parquet (truth + noise labels), generated once."""
+    from synthetic.generator import generate
+    from synthetic.params import GeneratorParams
+    from synthetic.writer import write_contract_folder
+
+    folder = work_dir / f"{'heldout' if heldout else 'train'}_{persons}_{seed}"
+    if (folder / "truth.parquet").exists():
+        return folder
+    params = GeneratorParams.heldout() if heldout else GeneratorParams()
+    data = generate(persons, seed, params)
+    write_contract_folder(data, folder / "input", seed=seed)
+    noise = data.noise.drop(columns=["source", "record_id"]).add_prefix("noise_")
+    truth = pd.concat([data.truth.reset_index(drop=True), noise.reset_index(drop=True)], axis=1)
+    truth.astype({c: str for c in ("record_id",)}).to_parquet(folder / "truth.parquet")
+    return folder
+
+
+def true_labels(records: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
+    """Truth row (person_key and noise labels) of each accepted record, in record order."""
+    accepted = truth[~truth["expect_quarantine"].astype(bool)].copy()
+    accepted["record_id"] = accepted["record_id"].astype(str).str.strip()
+    keys = records[["source", "record_id"]].reset_index(drop=True)
+    labelled = keys.merge(accepted, on=["source", "record_id"], how="left", validate="one_to_one")
+    if labelled["person_key"].isna().any():
+        raise SystemExit(f"{int(labelled['person_key'].isna().sum())} records have no truth row")
+    return labelled
+
+
+def group_pairs(labels: np.ndarray, max_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """All pairs (lo < hi) of records sharing a label, groups larger than max_size skipped."""
+    codes = pd.factorize(pd.Series(labels))[0]
+    order = np.argsort(codes, kind="stable")
+    sorted_codes = codes[order]
+    starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
+    sizes = np.diff(np.r_[starts, codes.size])
+    lefts, rights = [], []
+    for size in np.unique(sizes):
+        if size < 2 or size > max_size:
+            continue
+        group_starts = starts[sizes == size]
+        a, b = np.triu_indices(size, k=1)
+        lefts.append(order[(group_starts[:, None] + a[None, :]).ravel()])
+        rights.append(order[(group_starts[:, None] + b[None, :]).ravel()])
+    if not lefts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    left, right = np.concatenate(lefts), np.concatenate(rights)
+    return np.minimum(left, right), np.maximum(left, right)
+
+
+def pattern_text(levels: np.ndarray, names: list[str]) -> list[str]:
+    return [" ".join(f"{n[:4]}{'.' if v < 0 else v}" for n, v in zip(names, row)) for row in levels]
+
+
+def noise_tokens(labelled: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> Counter:
+    """How many pairs carry each field:noise kind on either side."""
+    counter: Counter = Counter()
+    for field in NOISE_FIELDS:
+        values = labelled[f"noise_{field}"].to_numpy(dtype=object)
+        kinds = pd.Series([f"{a}|{b}" for a, b in zip(values[left], values[right])])
+        for combined, count in kinds.value_counts().items():
+            for kind in {k for k in combined.split("|") if k not in ("None", "")}:
+                counter[f"{field}:{kind}"] += int(count)
+    return counter
+
+
+def breakdown(title: str, df: pd.DataFrame, result, settings, labelled: pd.DataFrame,
+              left: np.ndarray, right: np.ndarray, all_left: np.ndarray, all_right: np.ndarray,
+              candidate_codes: np.ndarray, top: int) -> None:
+    """Error pairs by level pattern (with their probability) and by noise kind."""
+    n = len(df)
+    names = [c.name for c in settings.comparisons]
+    if left.size == 0:
+        print(f"\n{title}: none")
+        return
+    levels = comparison_levels(df, left, right, settings.comparisons)
+    _, probability = score(result.model, df, left, right, levels)
+    codes = left * n + right
+    is_candidate = np.isin(codes, candidate_codes)
+    print(f"\n{title}: {left.size} pairs, {int(is_candidate.sum())} candidates, "
+          f"{int((probability >= settings.match_threshold).sum())} scored >= threshold")
+    frame = pd.DataFrame({"pattern": pattern_text(levels, names), "candidate": is_candidate,
+                          "probability": probability})
+    table = frame.groupby("pattern").agg(pairs=("candidate", "size"), candidates=("candidate", "sum"),
+                                         median_p=("probability", "median"))
+    print(table.sort_values("pairs", ascending=False).head(top).to_string())
+    errors, everyone = noise_tokens(labelled, left, right), noise_tokens(labelled, all_left, all_right)
+    rows = sorted(errors.items(), key=lambda kv: -kv[1])[:top]
+    print("noise kind (either side): error pairs / pairs of the kind")
+    for token, count in rows:
+        print(f"  {token:<28} {count:>7} / {everyone.get(token, 0):>8}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--persons", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--heldout", action="store_true")
+    parser.add_argument("--work-dir", type=Path, default=WORK_DIR)
+    parser.add_argument("--threshold", type=float, default=None)
+    parser.add_argument("--no-breakdown", action="store_true")
+    parser.add_argument("--top", type=int, default=15)
+    args = parser.parse_args()
+
+    times: dict[str, float] = {}
+    clock = time.perf_counter()
+    folder = cached_input(args.persons, args.seed, args.heldout, args.work_dir)
+    times["generate_or_cache"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    raw, _ = read_raw(folder / "input")
+    times["ingest"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    records, quarantine = split_quarantine(raw)
+    times["quarantine"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    df = normalize_records(records)
+    times["normalize"] = time.perf_counter() - clock
+    settings = roster_settings()
+    if args.threshold is not None:
+        settings.match_threshold = args.threshold
+    clock = time.perf_counter()
+    result = link(df, settings)
+    times["link"] = time.perf_counter() - clock
+
+    labelled = true_labels(records, pd.read_parquet(folder / "truth.parquet"))
+    truth = labelled["person_key"].to_numpy()
+    scores = pairwise_scores(result.labels, truth)
+    n = len(df)
+    true_left, true_right = group_pairs(truth, 10**9)
+    candidates = result.stats["candidate_pairs"]
+    # candidate codes are recomputed from the blocking to count true pairs among them
+    from linkage.blocking import candidate_pairs
+    blocked = candidate_pairs(df, settings.blocking_rules, settings.block_cap,
+                              link_only=settings.link_only_column)
+    candidate_codes = blocked.left * n + blocked.right
+    true_codes = true_left * n + true_right
+    in_candidates = np.isin(true_codes, candidate_codes)
+    print(f"{'heldout' if args.heldout else 'train'} persons={args.persons} seed={args.seed} "
+          f"records={n} quarantined={len(quarantine)} threshold={settings.match_threshold}")
+    print(f"pairwise precision={scores['precision']:.4f} recall={scores['recall']:.4f} "
+          f"f1={scores['f1']:.4f} (true pairs {scores['true_pairs']}, predicted "
+          f"{scores['predicted_pairs']}, both {scores['true_positive_pairs']})")
+    print(f"candidate pairs={candidates} true pairs among them={int(in_candidates.sum())} "
+          f"candidate recall={in_candidates.mean() if in_candidates.size else 1.0:.4f} "
+          f"pairs kept={result.stats['pairs_kept']} at threshold={result.stats['pairs_at_threshold']}")
+    print("seconds: " + " ".join(f"{k}={v:.1f}" for k, v in times.items())
+          + " | link: " + " ".join(f"{k}={v}" for k, v in result.stats["seconds"].items()))
+    print(f"lambda={result.model.lambda_:.3g} clustering={result.stats['clustering']}")
+    for c in result.model.comparisons:
+        print(f"  {c.name:<10} " + " ".join(f"{lvl[:14]}:{w:+.1f}" for lvl, w in zip(c.levels, c.level_weights())))
+    if args.no_breakdown:
+        return
+    pred = result.labels
+    missed = pred[true_left] != pred[true_right]
+    breakdown("false negatives", df, result, settings, labelled, true_left[missed], true_right[missed],
+              true_left, true_right, candidate_codes, args.top)
+    pred_left, pred_right = group_pairs(pred, MAX_CLUSTER_FOR_PAIRS)
+    wrong = truth[pred_left] != truth[pred_right]
+    breakdown("false positives", df, result, settings, labelled, pred_left[wrong], pred_right[wrong],
+              true_left, true_right, candidate_codes, args.top)
+    true_set = np.isin(candidate_codes, true_codes)
+    _, candidate_probability = score(result.model, df, blocked.left, blocked.right,
+                                     comparison_levels(df, blocked.left, blocked.right, settings.comparisons))
+    bins = [0, 0.01, 0.1, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 1.0001]
+    print("\ncandidate probability: true pairs / false pairs per band")
+    true_hist = np.histogram(candidate_probability[true_set], bins)[0]
+    false_hist = np.histogram(candidate_probability[~true_set], bins)[0]
+    for lo, hi, t, f in zip(bins[:-1], bins[1:], true_hist, false_hist):
+        print(f"  [{lo:.3f}, {min(hi, 1):.3f}) {t:>8} {f:>10}")
+
+
+if __name__ == "__main__":
+    main()
