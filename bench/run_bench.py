@@ -139,6 +139,14 @@ def machine() -> str:
             f"Python {platform.python_version()}")
 
 
+def code_version() -> str:
+    """The commit benchmarked, marked dirty when tracked files differ from it."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True,
+                           cwd=REPO).stdout.strip()
+    return f"{commit}{' (uncommitted changes in the tree)' if dirty else ''}"
+
+
 def bench_size(rows: int, work: Path, args: argparse.Namespace) -> dict:
     persons = int(round(rows / ROWS_PER_PERSON))
     folder = work / f"{'heldout' if args.heldout else 'train'}_{rows}"
@@ -168,7 +176,7 @@ def _line(name: str, run: dict) -> str:
 def markdown(results: list[dict], command: str, args: argparse.Namespace) -> str:
     lines = [f"## {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: "
              f"{'held-out' if args.heldout else 'training'} generator, engine {args.engine}",
-             "", f"Command: `{command}`", "", f"Machine: {machine()}", ""]
+             "", f"Command: `{command}`", "", f"Machine: {machine()}", "", f"Code: {code_version()}", ""]
     for result in results:
         lines += [f"### {result['rows_target']:,} rows target ({result['persons']:,} persons, "
                   f"{result['truth_records']:,} records to link)", "",

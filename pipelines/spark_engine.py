@@ -39,7 +39,7 @@ from linkage.clustering import ClusterStats, cluster
 from linkage.compare import comparison_levels
 from linkage.engine import LinkageResult, pairs_frame
 from linkage.fellegi_sunter import (
-    MIN_ELSE_SHARE, ComparisonModel, FSModel, _initial_m, _with_fixed, contributions, estimate_u,
+    MIN_ELSE_SHARE, ComparisonModel, FSModel, _initial_m, _with_fixed, combine_sessions, contributions, estimate_u,
     expectation_maximisation, possible_pairs, prior_from_candidates, score, term_frequencies,
 )
 from linkage.settings import BlockingRule, LinkageSettings
@@ -203,7 +203,7 @@ def train_from_patterns(df: pd.DataFrame, masks: np.ndarray, patterns: np.ndarra
         sessions.append({"pairs": int(counts.sum()), "iterations": iterations, "converged": converged,
                          "lambda": session_lambda, "trained": [comparisons[k].name for k in untrained]})
     models = [ComparisonModel(
-        name=c.name, levels=c.levels, m=np.mean(estimates[k], axis=0), u=u[k], tf_column=c.tf_column,
+        name=c.name, levels=c.levels, m=combine_sessions(estimates[k], fixed_m[k]), u=u[k], tf_column=c.tf_column,
         tf_levels=tuple(c.tf_levels), fixed_levels=tuple(sorted(c.fixed_m_u)),
         tf_table=term_frequencies(df, c.tf_column) if c.tf_column else {})
         for k, c in enumerate(comparisons)]
