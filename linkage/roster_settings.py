@@ -12,6 +12,10 @@ from linkage.id_numbers import ID_LEVELS, different_valid_ids, id_levels
 from linkage.names import NAME_LEVELS, name_levels
 from linkage.settings import BlockingRule, Comparison, ComparisonFn, LinkageSettings
 
+BLOCK_CAP = 100
+"""Blocks above this many records are split on the rule's split key: at 300k rows a common
+name or component holds thousands of namesakes, and all-pairs blocks of 500 cost ~10^5 pairs
+each without adding evidence the split keys (birth year, county, sex) would not."""
 MATCH_THRESHOLD = 0.5
 """Link when a match is more likely than not (Bayes decision at equal costs); the clustering's
 cannot-link and support checks, not a high threshold, keep namesakes apart."""
@@ -120,21 +124,26 @@ def _last_component(df: pd.DataFrame) -> np.ndarray:
     return np.where(comp2 >= 0, comp2, df["name_comp1_code"].to_numpy(dtype=np.int64))
 
 
+def birth_bucket(df: pd.DataFrame) -> np.ndarray:
+    """Birth year // BIRTH_BUCKET_YEARS (-1 unknown): groups years without demanding one year."""
+    year = df["birth_lo"].to_numpy(dtype=np.int64)
+    return np.where(year >= 0, year // BIRTH_BUCKET_YEARS, -1)
+
+
+def _component_county_bucket(component: np.ndarray, df: pd.DataFrame) -> np.ndarray:
+    county_bucket = combined_key(df["place_county_code"].to_numpy(dtype=np.int64), birth_bucket(df))
+    return combined_key(component, county_bucket)
+
+
 def first_component_county(df: pd.DataFrame) -> np.ndarray:
-    """First canonical component + county: 扎西 ~ 扎西次仁 (one-component or shortened names)."""
-    return combined_key(df["name_comp1_code"].to_numpy(dtype=np.int64),
-                        df["place_county_code"].to_numpy(dtype=np.int64))
+    """First canonical component + county + birth bucket: 扎西 ~ 扎西次仁 (one-component or
+    shortened names; a component alone, even within a county, makes blocks too coarse)."""
+    return _component_county_bucket(df["name_comp1_code"].to_numpy(dtype=np.int64), df)
 
 
 def last_component_county(df: pd.DataFrame) -> np.ndarray:
-    """Last canonical component (second, or the only one) + county: 次仁 ~ 扎西次仁."""
-    return combined_key(_last_component(df), df["place_county_code"].to_numpy(dtype=np.int64))
-
-
-def birth_bucket(df: pd.DataFrame) -> np.ndarray:
-    """Birth year // BIRTH_BUCKET_YEARS (-1 unknown): splits oversize blocks without demanding one year."""
-    year = df["birth_lo"].to_numpy(dtype=np.int64)
-    return np.where(year >= 0, year // BIRTH_BUCKET_YEARS, -1)
+    """Last canonical component (second, or the only one) + county + birth bucket: 次仁 ~ 扎西次仁."""
+    return _component_county_bucket(_last_component(df), df)
 
 
 def birth_day_county(df: pd.DataFrame) -> np.ndarray:
@@ -155,8 +164,8 @@ def roster_blocking_rules() -> list[BlockingRule]:
         BlockingRule("pinyin_birth_year", pair_key("name_pinyin_code", "birth_lo"), split_key=county),
         BlockingRule("id_birth_date_county", pair_key("id_birth_code", "id_county_code"), split_key=sex),
         BlockingRule("household", column_key("household_code"), split_key=sex),
-        BlockingRule("first_component_county", first_component_county, split_key=birth_bucket),
-        BlockingRule("last_component_county", last_component_county, split_key=birth_bucket),
+        BlockingRule("first_component_county", first_component_county, split_key=sex),
+        BlockingRule("last_component_county", last_component_county, split_key=sex),
         BlockingRule("birth_day_county", birth_day_county, split_key=sex),
     ]
 
@@ -174,6 +183,7 @@ def roster_settings() -> LinkageSettings:
         comparisons=roster_comparisons(),
         blocking_rules=roster_blocking_rules(),
         cannot_link=roster_cannot_link,
+        block_cap=BLOCK_CAP,
         match_threshold=MATCH_THRESHOLD,
         review_floor=REVIEW_FLOOR,
     )
