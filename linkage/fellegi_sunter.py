@@ -173,11 +173,9 @@ def _log_ratio(patterns: np.ndarray, m: list[np.ndarray], u: list[np.ndarray]) -
 
 def expectation_maximisation(patterns: np.ndarray, counts: np.ndarray, m: list[np.ndarray],
                              u: list[np.ndarray], fixed: list[dict[int, float]], lambda_: float,
-                             max_iterations: int, tolerance: float = 1e-6,
-                             max_lambda: float = LAMBDA_BOUNDS[1]
+                             max_iterations: int, tolerance: float = 1e-6
                              ) -> tuple[list[np.ndarray], float, int, bool]:
-    """EM for m and lambda with u fixed. ``fixed[k]`` maps level -> m kept as given; lambda
-    stays at most ``max_lambda``."""
+    """EM for m and lambda with u fixed. ``fixed[k]`` maps level -> m kept as given."""
     counts = counts.astype(np.float64)
     m = [mk.copy() for mk in m]
     if counts.sum() == 0:
@@ -186,8 +184,7 @@ def expectation_maximisation(patterns: np.ndarray, counts: np.ndarray, m: list[n
         logit = np.log(lambda_ / (1 - lambda_)) + _log_ratio(patterns, m, u)
         posterior = 1.0 / (1.0 + np.exp(-np.clip(logit, -700, 700)))
         weighted = counts * posterior
-        new_lambda = float(np.clip(weighted.sum() / counts.sum(), LAMBDA_BOUNDS[0],
-                                   min(LAMBDA_BOUNDS[1], max_lambda)))
+        new_lambda = float(np.clip(weighted.sum() / counts.sum(), *LAMBDA_BOUNDS))
         change = abs(new_lambda - lambda_)
         for k in range(patterns.shape[1]):
             if not np.any(patterns[:, k] >= 0):
@@ -246,18 +243,6 @@ def _sessions(pairs: CandidatePairs, n_pairs: int) -> list[np.ndarray]:
             if rows.size]
 
 
-def session_lambda_ceiling(left: np.ndarray, right: np.ndarray) -> float:
-    """Most a session's share of matching pairs can be: records in its pairs / its pairs.
-
-    A person has a handful of records, so the pairs of one person number about as many as
-    its records; a session with many more pairs than records (namesakes blocked together)
-    cannot be mostly matches. Without this bound EM on such a session takes "same name and
-    birth year" for the match class (lambda near 1, every other comparison weightless).
-    """
-    records = np.unique(np.concatenate((left, right))).size
-    return float(np.clip(records / max(left.size, 1), LAMBDA_BOUNDS[0], LAMBDA_BOUNDS[1]))
-
-
 def combine_sessions(estimates: list[np.ndarray], fixed: dict[int, float]) -> np.ndarray:
     """m of one comparison from its sessions' estimates: the median per level, renormalized.
 
@@ -298,10 +283,8 @@ def train(df: pd.DataFrame, pairs: CandidatePairs, levels: np.ndarray, settings:
         free = free_comparisons(session_levels, min_else_share)
         session_levels[:, ~free] = -1
         patterns, counts = pattern_counts(session_levels)
-        ceiling = session_lambda_ceiling(pairs.left[rows], pairs.right[rows])
         m, session_lambda, iterations, converged = expectation_maximisation(
-            patterns, counts, m0, u, fixed_m, min(0.5, ceiling), settings.max_em_iterations,
-            max_lambda=ceiling)
+            patterns, counts, m0, u, fixed_m, 0.5, settings.max_em_iterations)
         for k in np.flatnonzero(free):
             estimates[k].append(m[k])
         sessions.append({"pairs": int(rows.size), "iterations": iterations,
