@@ -17,7 +17,11 @@ id numbers). Here the edges at or above ``settings.match_threshold`` are taken b
 2. the merged cluster is supported: over the scored candidate pairs crossing the two clusters
    (found through the adjacency lists of the smaller cluster; pairs never scored carry no
    evidence), the mean match probability must reach ``min_support`` (default
-   ``settings.match_threshold``). A chain A-B-C whose A-C pair was scored low is thus not
+   ``settings.review_floor``, at most the threshold: the cross pairs must on average not be
+   clear non-matches; one person's records scored one against another are often weak, e.g.
+   an abbreviated name with an age against a full name without birth, so demanding the
+   merge threshold of every cross pair keeps one person apart). A chain A-B-C whose A-C
+   pair was scored low is thus not
    merged. Merges of two singletons are the edge itself, always supported.
 
 After the loop every unverified cluster of at most ``verify_limit`` records has all its pairs
@@ -171,7 +175,8 @@ def cluster(n_records: int, left: np.ndarray, right: np.ndarray, match_probabili
                    np.asarray(match_probability, dtype=np.float64),
                    np.asarray(match_weight, dtype=np.float64), df, keys, predicate,
                    settings.match_threshold,
-                   settings.match_threshold if min_support is None else min_support,
+                   min(settings.review_floor, settings.match_threshold) if min_support is None
+                   else min_support,
                    cross_limit, verify_limit, stats)
     return pd.factorize(roots)[0].astype(np.int64)
 

@@ -19,8 +19,9 @@ each without adding evidence the split keys (birth year, county, sex) would not.
 MATCH_THRESHOLD = 0.5
 """Link when a match is more likely than not (Bayes decision at equal costs); the clustering's
 cannot-link and support checks, not a high threshold, keep namesakes apart."""
-REVIEW_FLOOR = 0.1
-"""Pairs in [REVIEW_FLOOR, MATCH_THRESHOLD) go to the review queue."""
+REVIEW_FLOOR = 0.2
+"""Pairs in [REVIEW_FLOOR, MATCH_THRESHOLD) go to the review queue; also the mean probability
+the scored pairs across two clusters must reach for them to merge (linkage.clustering)."""
 SEX_CONFLICT_MIN_YEAR_GAP = 3
 """Sex differs and the birth years are more than 2 years apart: never the same person."""
 
@@ -146,10 +147,10 @@ def last_component_county(df: pd.DataFrame) -> np.ndarray:
     return _component_county_bucket(_last_component(df), df)
 
 
-def birth_day_county(df: pd.DataFrame) -> np.ndarray:
-    """Full birth date + county: finds records whose name is unknown (不详, 无名氏) or garbled."""
-    return combined_key(df["birth_day_code"].to_numpy(dtype=np.int64),
-                        df["place_county_code"].to_numpy(dtype=np.int64))
+def birth_day(df: pd.DataFrame) -> np.ndarray:
+    """Full birth date (field, else the id's): finds records whose name is unknown (不详, 无名氏)
+    or shortened beyond the name keys and whose place is unknown; a date holds few people."""
+    return df["birth_day_code"].to_numpy(dtype=np.int64)
 
 
 def roster_blocking_rules() -> list[BlockingRule]:
@@ -159,14 +160,14 @@ def roster_blocking_rules() -> list[BlockingRule]:
         BlockingRule("same_id18", column_key("id18_code"), split_key=column_key("name_canon_code")),
         BlockingRule("same_name_canon", column_key("name_canon_code"), split_key=birth_year),
         BlockingRule("name_abbr_birth_year", pair_key("name_abbr_code", "birth_lo"), split_key=county),
-        BlockingRule("name_abbr_county", pair_key("name_abbr_code", "place_county_code"), split_key=birth_year),
-        BlockingRule("pinyin_county", pair_key("name_pinyin_code", "place_county_code"), split_key=birth_year),
+        BlockingRule("name_abbr_county", pair_key("name_abbr_code", "place_county_code"), split_key=birth_bucket),
+        BlockingRule("pinyin_county", pair_key("name_pinyin_code", "place_county_code"), split_key=birth_bucket),
         BlockingRule("pinyin_birth_year", pair_key("name_pinyin_code", "birth_lo"), split_key=county),
         BlockingRule("id_birth_date_county", pair_key("id_birth_code", "id_county_code"), split_key=sex),
         BlockingRule("household", column_key("household_code"), split_key=sex),
         BlockingRule("first_component_county", first_component_county, split_key=sex),
         BlockingRule("last_component_county", last_component_county, split_key=sex),
-        BlockingRule("birth_day_county", birth_day_county, split_key=sex),
+        BlockingRule("birth_day", birth_day, split_key=county),
     ]
 
 
