@@ -224,6 +224,12 @@ def _prior_log2_odds(pairs: pd.DataFrame) -> float | None:
     return float(np.median(np.log2(p[inner] / (1 - p[inner])) - pairs["match_weight"].to_numpy(dtype=float)[inner]))
 
 
+def weight_histogram(weights: np.ndarray, bins: int = 60) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs per match-weight bin and the bin edges: the chart carries bins, never one point per pair."""
+    finite = weights[np.isfinite(weights)]
+    return np.histogram(finite, bins=bins)
+
+
 def _match_weights(page: _Page, pairs: pd.DataFrame, thresholds: dict[str, float]) -> None:
     page.heading("Match weights of scored pairs",
                  "Pairs at or above the match threshold may join a person; pairs between the review floor "
@@ -231,7 +237,8 @@ def _match_weights(page: _Page, pairs: pd.DataFrame, thresholds: dict[str, float
     if pairs.empty:
         page.empty("scored pairs")
         return
-    fig = go.Figure(go.Histogram(x=pairs["match_weight"], nbinsx=60, name="pairs"))
+    counts, edges = weight_histogram(pairs["match_weight"].to_numpy(dtype=np.float64))
+    fig = go.Figure(go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, width=np.diff(edges), name="pairs"))
     prior = _prior_log2_odds(pairs)
     for label, key, side in (("match threshold", "match_threshold", "top right"),
                              ("review floor", "review_floor", "top left")):
