@@ -30,13 +30,23 @@ def new_person_id(record_key: str, taken: set[str]) -> str:
         attempt += 1
 
 
+def smallest_key_per_cluster(keys: pd.Series, clusters: np.ndarray) -> pd.Series:
+    """The smallest record key of each cluster, indexed by cluster label (sorted)."""
+    key_rank, sorted_keys = pd.factorize(keys, sort=True)
+    cluster_code, cluster_labels = pd.factorize(clusters, sort=True)
+    smallest_rank = np.full(len(cluster_labels), len(sorted_keys), dtype=np.int64)
+    np.minimum.at(smallest_rank, cluster_code, key_rank)
+    return pd.Series(np.asarray(sorted_keys, dtype=object)[smallest_rank], index=pd.Index(cluster_labels, name="cluster"),
+                     name="record_key")
+
+
 def assign_person_ids(record_keys: pd.Series, labels: np.ndarray,
                       previous: pd.DataFrame | None = None) -> tuple[pd.Series, pd.DataFrame]:
     """Person id per record (aligned with ``record_keys``) and the mapping frame
     (record_key, person_id)."""
     keys = pd.Series(record_keys).astype(str).reset_index(drop=True)
     frame = pd.DataFrame({"record_key": keys, "cluster": np.asarray(labels)})
-    first_key = frame.groupby("cluster")["record_key"].min()
+    first_key = smallest_key_per_cluster(keys, frame["cluster"].to_numpy())
     earlier_ids: set[str] = set()
     cluster_id: dict = {}
     if previous is not None and len(previous):
@@ -50,9 +60,10 @@ def assign_person_ids(record_keys: pd.Series, labels: np.ndarray,
         heirs = claims.drop_duplicates("person_id")
         cluster_id = heirs.groupby("cluster")["person_id"].min().to_dict()
     taken = set(earlier_ids)
-    for cluster in first_key.sort_values().index:
+    ordered = first_key.sort_values()
+    for cluster, key in zip(ordered.index.tolist(), ordered.tolist()):
         if cluster not in cluster_id:
-            cluster_id[cluster] = new_person_id(first_key[cluster], taken)
+            cluster_id[cluster] = new_person_id(key, taken)
             taken.add(cluster_id[cluster])
     person_ids = frame["cluster"].map(cluster_id).rename("person_id")
     mapping = pd.DataFrame({"record_key": keys, "person_id": person_ids})
