@@ -75,6 +75,11 @@ def _column_array(series: pd.Series, field: pa.Field) -> pa.Array:
     """One column converted to the field's Arrow type (dates truncated to days, text as str)."""
     kind = field.type
     if pa.types.is_string(kind):
+        if series.dtype == object:
+            try:
+                return pa.array(series.to_numpy(), type=kind, from_pandas=True)
+            except (pa.ArrowTypeError, pa.ArrowInvalid):
+                pass  # values other than text (numbers, ...): written through str() below
         return pa.array([_as_text(v) for v in series], type=kind)
     if pa.types.is_list(kind):
         return pa.array([_as_text_list(v) for v in series], type=kind)
