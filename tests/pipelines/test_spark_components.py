@@ -39,10 +39,11 @@ def _spark_labels(spark, n_nodes: int, src: np.ndarray, dst: np.ndarray) -> np.n
 
 
 def test_long_chain_in_shuffled_order_is_one_component(spark):
-    n_nodes = 2000
+    n_nodes = 400
     order = np.random.default_rng(7).permutation(n_nodes)  # path visiting ids in random order
     src, dst = order[:-1], order[1:]
     labels = _spark_labels(spark, n_nodes, src, dst)
+    assert (labels == _scipy_min_labels(n_nodes, src, dst)).all()
     assert set(labels.tolist()) == {0}
 
 
