@@ -17,7 +17,7 @@ _CJK = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff]+$")
 _UNKNOWN = frozenset(UNKNOWN_NAME_MARKERS) | {"未知", "无名", "不明", "无", "?", "？"}
 
 NAME_FIELDS: tuple[str, ...] = (
-    "name_norm", "name_kind", "name_canon", "name_comp1", "name_comp2", "name_abbr",
+    "name_norm", "name_form", "name_canon", "name_comp1", "name_comp2", "name_abbr",
     "name_pinyin", "name_affix", "surname", "given_name",
 )
 
@@ -27,7 +27,9 @@ class NormalizedName:
     """The normalized fields of one written name (see docs/DESIGN.md, normalized)."""
 
     name_norm: str | None = None
-    name_kind: str | None = None
+    name_form: str | None = None
+    """How the name is built ("components", "surname_given", "other"): a parsing aid, not a
+    statement about the person, and never written to an output."""
     name_canon: str | None = None
     name_comp1: str | None = None
     name_comp2: str | None = None
@@ -63,7 +65,7 @@ def normalize_name(raw: object) -> NormalizedName:
         comps = tibetan.components
         return NormalizedName(
             name_norm=norm,
-            name_kind="tibetan",
+            name_form="components",
             name_canon=tibetan.canon,
             name_comp1=comps[0] if comps else None,
             name_comp2=comps[1] if len(comps) > 1 else None,
@@ -75,7 +77,7 @@ def normalize_name(raw: object) -> NormalizedName:
         surname, given = han
         return NormalizedName(
             name_norm=norm,
-            name_kind="han",
+            name_form="surname_given",
             name_canon=norm,
             name_abbr=(tibetan.abbr if tibetan is not None else norm) if len(norm) == 2 else None,
             name_pinyin=pinyin_key(norm, surname),

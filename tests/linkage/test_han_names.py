@@ -18,7 +18,7 @@ def test_compound_surname_is_taken_before_single():
 
 def test_normalized_han_name_fields():
     name = normalize_name("覃 小 红")
-    assert name.name_kind == "han"
+    assert name.name_form == "surname_given"
     assert (name.surname, name.given_name) == ("覃", "小红")
     assert name.name_pinyin == "qinxiaohong"
     assert name.name_canon == "覃小红"

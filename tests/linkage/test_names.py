@@ -28,16 +28,16 @@ def test_clean_name_removes_separators_and_full_width_forms():
 def test_unknown_markers_and_blanks_are_none():
     for raw in ("不详", "无名氏", "", "  ", None, float("nan")):
         assert clean_name(raw) is None
-    assert normalize_name("不详").name_kind is None
+    assert normalize_name("不详").name_form is None
 
 
 def test_kind_detection():
-    assert normalize_name("扎西次仁").name_kind == "tibetan"
-    assert normalize_name("白玛").name_kind == "tibetan"
-    assert normalize_name("王小明").name_kind == "han"
-    assert normalize_name("芹萱娟").name_kind == "han"        # surname outside the table
+    assert normalize_name("扎西次仁").name_form == "components"
+    assert normalize_name("白玛").name_form == "components"
+    assert normalize_name("王小明").name_form == "surname_given"
+    assert normalize_name("芹萱娟").name_form == "surname_given"        # surname outside the table
     assert normalize_name("芹萱娟").surname == "芹"
-    assert normalize_name("john").name_kind == "other"
+    assert normalize_name("john").name_form == "other"
 
 
 def test_normalize_names_keeps_index_and_order():

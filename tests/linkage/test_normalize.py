@@ -4,7 +4,7 @@ from linkage.normalize import normalize_records, parse_sex
 from schemas.contract import CANONICAL_COLUMNS
 
 DESIGN_COLUMNS = (
-    "name_norm", "name_kind", "name_canon", "name_comp1", "name_comp2", "name_abbr", "name_pinyin",
+    "name_norm", "name_form", "name_canon", "name_comp1", "name_comp2", "name_abbr", "name_pinyin",
     "name_affix", "surname", "given_name", "sex", "id18", "id_status", "id_birth_date", "id_sex",
     "id_area", "id_county", "birth_date", "birth_year_lo", "birth_year_hi", "birth_precision",
     "prefecture_code", "county_code", "township_code", "village_name", "household_id", "event_date",
@@ -49,7 +49,7 @@ def test_station_row():
 
 def test_unknown_name_and_police_event_date():
     row = normalize_records(_records()).iloc[1]
-    assert row["name_norm"] is None and row["name_kind"] is None
+    assert row["name_norm"] is None and row["name_form"] is None
     assert row["name_norm_code"] == -1
     assert row["event_date"] == pd.Timestamp("2021-03-04")
     assert row["sex"] == "F"
