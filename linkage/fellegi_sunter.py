@@ -40,7 +40,12 @@ from linkage.settings import Comparison, LinkageSettings
 M_FLOOR = 1e-6
 LAMBDA_BOUNDS = (1e-15, 1 - 1e-6)
 DEFAULT_TF_FLOOR = 1e-5
-MIN_ELSE_SHARE = 0.01
+MIN_ELSE_SHARE = 0.1
+"""A session trains a comparison only when at least this share of its pairs disagree on it.
+Oversize blocks are split on birth year, county or sex, so a rule fixes more than its key:
+in a namesake block split on birth year almost every pair agrees on birth, and EM, taking
+that agreement for evidence, calls the namesakes matches (at 300k rows every other
+comparison then came out nearly weightless). 10% leaves such near-fixed comparisons out."""
 
 
 @dataclass
