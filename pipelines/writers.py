@@ -71,18 +71,26 @@ def _as_text_list(value: Any) -> list[str] | None:
     return [str(item) for item in value]
 
 
+def _text_as_is(series: pd.Series, kind: pa.DataType) -> pa.Array | None:
+    """An object column of text (or lists of text) and missing values straight to Arrow; None when
+    it holds anything else (numbers, ...), which then goes through str() value by value."""
+    if series.dtype != object:
+        return None
+    try:
+        return pa.array(series.to_numpy(), type=kind, from_pandas=True)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return None
+
+
 def _column_array(series: pd.Series, field: pa.Field) -> pa.Array:
     """One column converted to the field's Arrow type (dates truncated to days, text as str)."""
     kind = field.type
     if pa.types.is_string(kind):
-        if series.dtype == object:
-            try:
-                return pa.array(series.to_numpy(), type=kind, from_pandas=True)
-            except (pa.ArrowTypeError, pa.ArrowInvalid):
-                pass  # values other than text (numbers, ...): written through str() below
-        return pa.array([_as_text(v) for v in series], type=kind)
+        direct = _text_as_is(series, kind)
+        return direct if direct is not None else pa.array([_as_text(v) for v in series], type=kind)
     if pa.types.is_list(kind):
-        return pa.array([_as_text_list(v) for v in series], type=kind)
+        direct = _text_as_is(series, kind)
+        return direct if direct is not None else pa.array([_as_text_list(v) for v in series], type=kind)
     if pa.types.is_date(kind):
         values = pd.to_datetime(series, errors="raise")
         return pa.array(values, from_pandas=True).cast(kind)
