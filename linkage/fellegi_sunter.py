@@ -5,9 +5,13 @@ Training (as Splink does it):
   the ``link_only_column`` values only when set); a level never seen gets half a count.
 - m: EM over the distinct comparison-vector patterns with their counts, under conditional
   independence; a missing level (-1) contributes nothing. One EM session per blocking rule,
-  on the pairs that rule generated; a comparison the rule forces to agree (almost no pair at
-  its else level) is left out of that session, and m is the mean over the sessions that
-  trained it (Splink's approach). u stays fixed at its random-sample value during EM: random
+  on the pairs that rule generated; a session does not train the comparisons its rule's key
+  determines (``BlockingRule.involves``, Splink's approach), nor those its split key
+  determines (``split_involves``) unless enough of its pairs disagree on them; m is the median
+  over the sessions that trained it (``combine_sessions``). Declared rather than inferred from
+  the pairs: "almost every pair agrees" also holds for a session of almost only matches (pairs
+  sharing a valid id number), the cleanest estimate of how matches compare on everything else,
+  which the share test alone threw away. u stays fixed at its random-sample value during EM: random
   pairs are almost all non-matches while candidate pairs are not, and updating u would let EM
   drift into "agrees on everything" vs "disagrees on everything". m is floored at
   ``M_FLOOR`` and renormalized.
@@ -45,7 +49,9 @@ MIN_ELSE_SHARE = 0.1
 Oversize blocks are split on birth year, county or sex, so a rule fixes more than its key:
 in a namesake block split on birth year almost every pair agrees on birth, and EM, taking
 that agreement for evidence, calls the namesakes matches (at 300k rows every other
-comparison then came out nearly weightless). 10% leaves such near-fixed comparisons out."""
+comparison then came out nearly weightless). 10% leaves such near-fixed comparisons out.
+Applied to every comparison of a rule that does not declare ``involves``, and to the
+``split_involves`` of one that does."""
 
 
 @dataclass
@@ -231,21 +237,15 @@ def possible_pairs(df: pd.DataFrame, link_only_column: str | None) -> int:
     return int((sizes.sum() ** 2 - (sizes ** 2).sum()) // 2)
 
 
-def free_comparisons(levels: np.ndarray, min_else_share: float) -> np.ndarray:
+def free_comparisons(levels: np.ndarray, min_else_share: float,
+                     counts: np.ndarray | None = None) -> np.ndarray:
     """Comparisons a session can train: at least ``min_else_share`` of the non-missing pairs
-    are at the else level 0 (a comparison its blocking rule forces to agree is not)."""
-    present = levels >= 0
-    at_else = (levels == 0).sum(axis=0)
-    return at_else >= min_else_share * np.maximum(present.sum(axis=0), 1)
-
-
-def _sessions(pairs: CandidatePairs, n_pairs: int) -> list[np.ndarray]:
-    mask = pairs.rule_mask
-    if mask is None:
-        return [np.arange(n_pairs)]
-    bits = range(int(mask.max(initial=0)).bit_length())
-    return [rows for rows in (np.flatnonzero(mask & (np.int64(1) << bit)) for bit in bits)
-            if rows.size]
+    are at the else level 0 (a comparison its blocking rule forces to agree is not).
+    ``counts``: how many pairs each row of ``levels`` stands for (default one each)."""
+    weight = np.ones(levels.shape[0]) if counts is None else counts.astype(np.float64)
+    present = ((levels >= 0) * weight[:, None]).sum(axis=0)
+    at_else = ((levels == 0) * weight[:, None]).sum(axis=0)
+    return at_else >= min_else_share * np.maximum(present, 1)
 
 
 def combine_sessions(estimates: list[np.ndarray], fixed: dict[int, float]) -> np.ndarray:
@@ -261,21 +261,35 @@ def combine_sessions(estimates: list[np.ndarray], fixed: dict[int, float]) -> np
     return _with_fixed(np.median(estimates, axis=0), fixed)
 
 
-def train(df: pd.DataFrame, pairs: CandidatePairs, levels: np.ndarray, settings: LinkageSettings,
-          tf_floor: float = DEFAULT_TF_FLOOR, min_else_share: float = MIN_ELSE_SHARE) -> FSModel:
-    """u from random pairs; m by EM per blocking-rule session; lambda over all record pairs.
+def merged_patterns(levels: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows (lexicographic, as ``pattern_counts`` orders them) and their summed counts."""
+    if levels.shape[0] == 0:
+        return levels, np.zeros(0, np.int64)
+    patterns, inverse = np.unique(levels, axis=0, return_inverse=True)
+    summed = np.bincount(inverse.ravel(), weights=counts, minlength=patterns.shape[0])
+    return patterns, summed.astype(np.int64)
 
-    ``pairs`` is the CandidatePairs (left, right, rule_mask) whose level matrix is ``levels``.
-    m: one EM session per blocking rule on the pairs that rule generated; comparisons the
-    rule forces to agree (see ``free_comparisons``) are left out of that session, and each
-    comparison's m is the mean over the sessions that trained it (a comparison no session
-    can train is estimated from all candidate pairs). lambda, the prior that two records
-    match: the fixed point of lambda = sum of the candidate pairs' match probabilities /
-    all possible pairs (pairs outside blocking taken as non-matches).
+
+def masked_pattern_counts(masks: np.ndarray, levels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct (rule mask, level pattern) rows of the candidate pairs and their counts."""
+    rows, counts = pattern_counts(np.column_stack([masks.astype(np.int64), levels.astype(np.int64)]))
+    return rows[:, 0], rows[:, 1:].astype(np.int8), counts
+
+
+def train_from_patterns(df: pd.DataFrame, masks: np.ndarray, patterns: np.ndarray, counts: np.ndarray,
+                        settings: LinkageSettings, min_else_share: float = MIN_ELSE_SHARE) -> FSModel:
+    """u from random pairs and m by EM per session, from (rule mask, level pattern, count) rows.
+
+    Both engines train through this function: the pandas engine counts the patterns of its
+    candidate pairs (``masked_pattern_counts``), the Spark engine gathers the same counts on the
+    cluster. Bit r of a mask says blocking rule r generated the pairs. One EM session per rule
+    whose bit is set somewhere; the comparisons the rule involves (see the module docstring) are
+    left out of that session, and each comparison's m combines the sessions that trained it
+    (``combine_sessions``); a comparison no session can train is estimated from all patterns.
+    Returns the model with lambda 0.5: the caller sets lambda from the candidates' evidence.
     """
     comparisons = settings.comparisons
-    u = estimate_u(df, comparisons, settings.u_sample_size, settings.seed,
-                   settings.link_only_column)
+    u = estimate_u(df, comparisons, settings.u_sample_size, settings.seed, settings.link_only_column)
     fixed_m = [{level: mu[0] for level, mu in c.fixed_m_u.items()} for c in comparisons]
     for k, comparison in enumerate(comparisons):
         for level, (_, fixed_u) in comparison.fixed_m_u.items():
@@ -283,26 +297,33 @@ def train(df: pd.DataFrame, pairs: CandidatePairs, levels: np.ndarray, settings:
     m0 = [_with_fixed(_initial_m(len(c.levels)), fixed_m[k]) for k, c in enumerate(comparisons)]
     estimates: list[list[np.ndarray]] = [[] for _ in comparisons]
     sessions: list[dict] = []
-    for rows in _sessions(pairs, levels.shape[0]):
-        session_levels = levels[rows].copy()
-        free = free_comparisons(session_levels, min_else_share)
+    for bit in range(int(masks.max(initial=0)).bit_length()):
+        rows = np.flatnonzero(masks & (np.int64(1) << bit))
+        if not rows.size:
+            continue
+        session_levels, session_counts = patterns[rows].copy(), counts[rows]
+        free = free_comparisons(session_levels, min_else_share, session_counts)
+        rule = settings.blocking_rules[bit]
+        if rule.involves is not None:
+            free |= np.array([c.name not in rule.split_involves for c in comparisons])
+            free &= np.array([c.name not in rule.involves for c in comparisons])
         session_levels[:, ~free] = -1
-        patterns, counts = pattern_counts(session_levels)
+        merged, merged_counts = merged_patterns(session_levels, session_counts)
         m, session_lambda, iterations, converged = expectation_maximisation(
-            patterns, counts, m0, u, fixed_m, 0.5, settings.max_em_iterations)
+            merged, merged_counts, m0, u, fixed_m, 0.5, settings.max_em_iterations)
         for k in np.flatnonzero(free):
             estimates[k].append(m[k])
-        sessions.append({"pairs": int(rows.size), "iterations": iterations,
+        sessions.append({"pairs": int(session_counts.sum()), "iterations": iterations,
                          "converged": converged, "lambda": session_lambda,
                          "trained": [comparisons[k].name for k in np.flatnonzero(free)]})
     if any(not found for found in estimates):
-        patterns, counts = pattern_counts(levels)
+        merged, merged_counts = merged_patterns(patterns, counts)
         m, session_lambda, iterations, converged = expectation_maximisation(
-            patterns, counts, m0, u, fixed_m, 0.5, settings.max_em_iterations)
+            merged, merged_counts, m0, u, fixed_m, 0.5, settings.max_em_iterations)
         untrained = [k for k, found in enumerate(estimates) if not found]
         for k in untrained:
             estimates[k].append(m[k])
-        sessions.append({"pairs": int(levels.shape[0]), "iterations": iterations,
+        sessions.append({"pairs": int(counts.sum()), "iterations": iterations,
                          "converged": converged, "lambda": session_lambda,
                          "trained": [comparisons[k].name for k in untrained]})
     models = [ComparisonModel(
@@ -311,7 +332,22 @@ def train(df: pd.DataFrame, pairs: CandidatePairs, levels: np.ndarray, settings:
         fixed_levels=tuple(sorted(c.fixed_m_u)),
         tf_table=term_frequencies(df, c.tf_column) if c.tf_column else {})
         for k, c in enumerate(comparisons)]
-    model = FSModel(comparisons=models, lambda_=0.5, tf_floor=tf_floor, sessions=sessions)
+    return FSModel(comparisons=models, lambda_=0.5, tf_floor=DEFAULT_TF_FLOOR, sessions=sessions)
+
+
+def train(df: pd.DataFrame, pairs: CandidatePairs, levels: np.ndarray, settings: LinkageSettings,
+          tf_floor: float = DEFAULT_TF_FLOOR, min_else_share: float = MIN_ELSE_SHARE) -> FSModel:
+    """``train_from_patterns`` on the candidate pairs' pattern counts, then lambda over all pairs.
+
+    ``pairs`` is the CandidatePairs (left, right, rule_mask) whose level matrix is ``levels``
+    (no rule mask: the all-pairs session alone). lambda, the prior that two records match: the
+    fixed point of lambda = sum of the candidate pairs' match probabilities / all possible
+    pairs (pairs outside blocking taken as non-matches).
+    """
+    rule_mask = pairs.rule_mask if pairs.rule_mask is not None else np.zeros(levels.shape[0], np.int64)
+    masks, patterns, counts = masked_pattern_counts(rule_mask, levels)
+    model = train_from_patterns(df, masks, patterns, counts, settings, min_else_share)
+    model.tf_floor = tf_floor
     evidence = contributions(model, df, pairs.left, pairs.right, levels).sum(axis=1)
     model.lambda_ = prior_from_candidates(evidence, possible_pairs(df, settings.link_only_column))
     return model

@@ -160,17 +160,27 @@ def roster_blocking_rules() -> list[BlockingRule]:
     """Blocking rules; oversize blocks (namesakes) split on birth year, county or sex."""
     birth_year, county, sex = column_key("birth_lo"), column_key("place_county_code"), column_key("sex_code")
     return [
-        BlockingRule("same_id18", column_key("id18_code"), split_key=column_key("name_canon_code")),
-        BlockingRule("same_name_canon", column_key("name_canon_code"), split_key=birth_year),
-        BlockingRule("name_abbr_birth_year", pair_key("name_abbr_code", "birth_lo"), split_key=county),
-        BlockingRule("name_abbr_county", pair_key("name_abbr_code", "place_county_code"), split_key=birth_bucket),
-        BlockingRule("pinyin_county", pair_key("name_pinyin_code", "place_county_code"), split_key=birth_bucket),
-        BlockingRule("pinyin_birth_year", pair_key("name_pinyin_code", "birth_lo"), split_key=county),
-        BlockingRule("id_birth_date_county", pair_key("id_birth_code", "id_county_code"), split_key=sex),
-        BlockingRule("household", column_key("household_code"), split_key=sex),
-        BlockingRule("first_component_county", first_component_county, split_key=sex),
-        BlockingRule("last_component_county", last_component_county, split_key=sex),
-        BlockingRule("birth_day", birth_day, split_key=county),
+        BlockingRule("same_id18", column_key("id18_code"), split_key=column_key("name_canon_code"),
+                     involves=("id_number",), split_involves=("name",)),
+        BlockingRule("same_name_canon", column_key("name_canon_code"), split_key=birth_year,
+                     involves=("name",), split_involves=("birth",)),
+        BlockingRule("name_abbr_birth_year", pair_key("name_abbr_code", "birth_lo"), split_key=county,
+                     involves=("name", "birth"), split_involves=("county",)),
+        BlockingRule("name_abbr_county", pair_key("name_abbr_code", "place_county_code"), split_key=birth_bucket,
+                     involves=("name", "county"), split_involves=("birth",)),
+        BlockingRule("pinyin_county", pair_key("name_pinyin_code", "place_county_code"), split_key=birth_bucket,
+                     involves=("name", "county"), split_involves=("birth",)),
+        BlockingRule("pinyin_birth_year", pair_key("name_pinyin_code", "birth_lo"), split_key=county,
+                     involves=("name", "birth"), split_involves=("county",)),
+        BlockingRule("id_birth_date_county", pair_key("id_birth_code", "id_county_code"), split_key=sex,
+                     involves=("id_number", "birth"), split_involves=("sex",)),
+        BlockingRule("household", column_key("household_code"), split_key=sex,
+                     involves=("household", "village", "township", "county"), split_involves=("sex",)),
+        BlockingRule("first_component_county", first_component_county, split_key=sex,
+                     involves=("name", "county"), split_involves=("birth", "sex")),
+        BlockingRule("last_component_county", last_component_county, split_key=sex,
+                     involves=("name", "county"), split_involves=("birth", "sex")),
+        BlockingRule("birth_day", birth_day, split_key=county, involves=("birth",), split_involves=("county",)),
     ]
 
 

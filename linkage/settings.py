@@ -34,11 +34,19 @@ class Comparison:
 
 @dataclass(frozen=True)
 class BlockingRule:
-    """Records sharing a key become candidate pairs; oversize blocks are split on split_key."""
+    """Records sharing a key become candidate pairs; oversize blocks are split on split_key.
+
+    ``involves``: names of the comparisons the key determines; the rule's EM session does not
+    train them. ``split_involves``: those the split key determines in oversize blocks; the
+    session trains them only where enough of its pairs disagree on them
+    (linkage.fellegi_sunter.free_comparisons). ``involves`` None: every comparison gets that
+    test (for rules whose involvement is not declared)."""
 
     name: str
     key: KeyFn
     split_key: KeyFn | None = None
+    involves: tuple[str, ...] | None = None
+    split_involves: tuple[str, ...] = ()
 
 
 @dataclass

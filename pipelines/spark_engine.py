@@ -11,8 +11,9 @@ Same functions, same results as ``linkage.engine.link``, with the pair work on t
 - comparison levels, term-frequency evidence and scores are computed per partition of pairs
   (``mapInPandas``) with ``linkage.compare`` / ``linkage.fellegi_sunter`` against the
   normalized frame, broadcast once to the executors;
-- training: u from random pairs on the driver (``estimate_u``), m by EM on the driver from the
-  comparison-vector pattern counts gathered on the cluster (``groupBy(mask, levels).count()``),
+- training: the comparison-vector pattern counts are gathered on the cluster
+  (``groupBy(mask, levels).count()``) and trained on the driver by
+  ``fellegi_sunter.train_from_patterns``, the function the pandas engine trains through;
   lambda from the candidates' evidence as in ``fellegi_sunter.train``;
 - clustering: connected components of the pairs at or above the match threshold by
   large-star / small-star (``pipelines.spark_components``), then ``linkage.clustering.cluster``
@@ -38,10 +39,7 @@ from linkage.blocking import candidate_pairs
 from linkage.clustering import ClusterStats, cluster
 from linkage.compare import comparison_levels
 from linkage.engine import LinkageResult, pairs_frame
-from linkage.fellegi_sunter import (
-    MIN_ELSE_SHARE, ComparisonModel, FSModel, _initial_m, _with_fixed, combine_sessions, contributions, estimate_u,
-    expectation_maximisation, possible_pairs, prior_from_candidates, score, term_frequencies,
-)
+from linkage.fellegi_sunter import FSModel, contributions, possible_pairs, prior_from_candidates, score, train_from_patterns
 from linkage.settings import BlockingRule, LinkageSettings
 from pipelines.spark_components import component_of_every_node
 
@@ -149,65 +147,6 @@ def _score_fn(frame_broadcast, model: FSModel, settings: LinkageSettings):
             yield batch.assign(match_weight=weight, match_probability=probability)
 
     return with_scores
-
-
-def _weighted_free(levels: np.ndarray, counts: np.ndarray, min_else_share: float) -> np.ndarray:
-    """fellegi_sunter.free_comparisons over patterns carrying counts."""
-    present = ((levels >= 0) * counts[:, None]).sum(axis=0)
-    at_else = ((levels == 0) * counts[:, None]).sum(axis=0)
-    return at_else >= min_else_share * np.maximum(present, 1)
-
-
-def _merged_patterns(levels: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct rows (lexicographic, as fellegi_sunter.pattern_counts orders them) and summed counts."""
-    patterns, inverse = np.unique(levels, axis=0, return_inverse=True)
-    return patterns, np.bincount(inverse.ravel(), weights=counts, minlength=patterns.shape[0]).astype(np.int64)
-
-
-def train_from_patterns(df: pd.DataFrame, masks: np.ndarray, patterns: np.ndarray, counts: np.ndarray,
-                        settings: LinkageSettings, min_else_share: float = MIN_ELSE_SHARE) -> FSModel:
-    """``fellegi_sunter.train`` up to lambda, from (rule mask, level pattern, count) rows.
-
-    Returns the model with lambda 0.5; the caller sets lambda from the candidates' evidence.
-    """
-    comparisons = settings.comparisons
-    u = estimate_u(df, comparisons, settings.u_sample_size, settings.seed, settings.link_only_column)
-    fixed_m = [{level: mu[0] for level, mu in c.fixed_m_u.items()} for c in comparisons]
-    for k, comparison in enumerate(comparisons):
-        for level, (_, fixed_u) in comparison.fixed_m_u.items():
-            u[k][level] = fixed_u
-    m0 = [_with_fixed(_initial_m(len(c.levels)), fixed_m[k]) for k, c in enumerate(comparisons)]
-    estimates: list[list[np.ndarray]] = [[] for _ in comparisons]
-    sessions: list[dict] = []
-    for bit in range(int(masks.max(initial=0)).bit_length()):
-        rows = np.flatnonzero(masks & (np.int64(1) << bit))
-        if not rows.size:
-            continue
-        session_levels, session_counts = patterns[rows].copy(), counts[rows]
-        free = _weighted_free(session_levels, session_counts, min_else_share)
-        session_levels[:, ~free] = -1
-        merged, merged_counts = _merged_patterns(session_levels, session_counts)
-        m, session_lambda, iterations, converged = expectation_maximisation(
-            merged, merged_counts, m0, u, fixed_m, 0.5, settings.max_em_iterations)
-        for k in np.flatnonzero(free):
-            estimates[k].append(m[k])
-        sessions.append({"pairs": int(session_counts.sum()), "iterations": iterations, "converged": converged,
-                         "lambda": session_lambda, "trained": [comparisons[k].name for k in np.flatnonzero(free)]})
-    if any(not found for found in estimates):
-        merged, merged_counts = _merged_patterns(patterns, counts)
-        m, session_lambda, iterations, converged = expectation_maximisation(
-            merged, merged_counts, m0, u, fixed_m, 0.5, settings.max_em_iterations)
-        untrained = [k for k, found in enumerate(estimates) if not found]
-        for k in untrained:
-            estimates[k].append(m[k])
-        sessions.append({"pairs": int(counts.sum()), "iterations": iterations, "converged": converged,
-                         "lambda": session_lambda, "trained": [comparisons[k].name for k in untrained]})
-    models = [ComparisonModel(
-        name=c.name, levels=c.levels, m=combine_sessions(estimates[k], fixed_m[k]), u=u[k], tf_column=c.tf_column,
-        tf_levels=tuple(c.tf_levels), fixed_levels=tuple(sorted(c.fixed_m_u)),
-        tf_table=term_frequencies(df, c.tf_column) if c.tf_column else {})
-        for k, c in enumerate(comparisons)]
-    return FSModel(comparisons=models, lambda_=0.5, sessions=sessions)
 
 
 def _cluster_fn(frame_broadcast, settings: LinkageSettings):

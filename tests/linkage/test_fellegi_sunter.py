@@ -5,9 +5,9 @@ import pandas as pd
 from linkage.blocking import candidate_pairs, column_key
 from linkage.compare import comparison_levels, exact_match, string_similarity
 from linkage.fellegi_sunter import (FSModel, expectation_maximisation, free_comparisons,
-                                    one_hot_levels, pattern_counts, possible_pairs,
-                                    prior_from_candidates, random_pairs, score, train,
-                                    train_supervised)
+                                    masked_pattern_counts, one_hot_levels, pattern_counts,
+                                    possible_pairs, prior_from_candidates, random_pairs, score,
+                                    train, train_from_patterns, train_supervised)
 from linkage.settings import BlockingRule, Comparison, LinkageSettings
 
 
@@ -51,6 +51,8 @@ def test_em_recovers_m_and_lambda_from_a_known_mixture():
 def test_free_comparisons_leave_out_what_the_rule_forces_to_agree():
     levels = np.array([[1, 0], [1, 1], [1, 0], [1, -1]], dtype=np.int8)
     assert free_comparisons(levels, 0.01).tolist() == [False, True]
+    distinct = np.array([[1, 0], [0, 1]], dtype=np.int8)
+    assert free_comparisons(distinct, 0.1, np.array([99, 1])).tolist() == [False, True]
 
 
 def test_prior_is_expected_matches_over_all_pairs():
@@ -151,3 +153,38 @@ def test_supervised_adapter_feeds_levels_to_recordlinkage():
     classifier = train_supervised(levels, labels, settings.comparisons)
     probability = classifier.prob(one_hot_levels(levels, settings.comparisons)).to_numpy()
     assert probability[labels].mean() > 0.8 > 0.5 > probability[~labels].mean()
+
+
+def test_train_is_train_from_patterns_on_the_candidates_masked_counts():
+    df = _people(200, seed=6)
+    settings = _settings()
+    pairs, levels, model = _trained(df, settings)
+    masks, patterns, counts = masked_pattern_counts(pairs.rule_mask, levels)
+    assert counts.sum() == levels.shape[0] and set(masks.tolist()) <= {1, 2, 3}
+    again = train_from_patterns(df, masks, patterns, counts, settings)
+    for ours, theirs in zip(again.comparisons, model.comparisons):
+        assert np.array_equal(ours.m, theirs.m) and np.array_equal(ours.u, theirs.u)
+    assert again.sessions == model.sessions
+
+
+def _session_training(rules: list[BlockingRule]) -> list[list[str]]:
+    """Comparisons each session trains on two rule sessions where "given" and "surname"
+    almost always agree (1 pair in 100 disagrees on them) and "year" and "town" vary."""
+    rng = np.random.default_rng(3)
+    levels = np.stack([np.r_[0, np.ones(99)], np.r_[0, np.full(99, 2)],
+                       rng.integers(0, 2, 100), rng.integers(0, 2, 100)], axis=1).astype(np.int8)
+    masks = np.r_[np.ones(50), np.full(50, 2)].astype(np.int64)
+    settings = _settings()
+    settings.blocking_rules = rules
+    model = train_from_patterns(_people(100, seed=1), masks, levels, np.ones(100, np.int64), settings)
+    return [session["trained"] for session in model.sessions]
+
+
+def test_a_session_skips_what_its_rule_involves_and_trains_the_rest():
+    undeclared = BlockingRule("a", column_key("year"))
+    declared = BlockingRule("b", column_key("year"), involves=("year",))
+    split = BlockingRule("c", column_key("year"), involves=("year",), split_involves=("given",))
+    first, second = _session_training([undeclared, declared])[:2]
+    assert first == ["year", "town"]  # else-share test drops the nearly always agreeing ones
+    assert second == ["given", "surname", "town"]  # agreement among matches is evidence
+    assert _session_training([declared, split])[1] == ["surname", "town"]

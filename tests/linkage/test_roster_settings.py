@@ -66,6 +66,17 @@ def test_blocking_keys_are_int64_with_minus_one_for_missing():
             assert rule.split_key(df).dtype == np.int64, rule.name
 
 
+def test_every_rule_declares_the_comparisons_its_keys_determine():
+    settings = roster_settings()
+    names = {comparison.name for comparison in settings.comparisons}
+    for rule in settings.blocking_rules:
+        assert rule.involves is not None and set(rule.involves) | set(rule.split_involves) <= names, rule.name
+        assert not set(rule.involves) & set(rule.split_involves), rule.name
+    trained_by = {name: [rule.name for rule in settings.blocking_rules if name not in rule.involves]
+                  for name in names}
+    assert all(len(rules) >= 2 for rules in trained_by.values()), trained_by
+
+
 def test_abbreviation_and_component_rules_bring_namesakes_together():
     df = _df()
     rules = {rule.name: rule.key(df) for rule in roster_settings().blocking_rules}
