@@ -26,7 +26,6 @@ from pipelines.run_summary import build_run_summary, count_files, count_quaranti
 from quality.quarantine import split_quarantine
 
 GROUP = "rosterlink"
-ROWS_BY_FILE = "rows_by_file"
 ENGINE_COUNTS = ("records", "candidate_pairs", "pairs_kept", "pairs_at_threshold", "clusters")
 
 
@@ -72,24 +71,8 @@ def _count_by_source(frame: pd.DataFrame) -> dict[str, int]:
 def raw_rosters(context: dg.AssetExecutionContext, input_folder: InputFolder) -> pd.DataFrame:
     """Every row of every roster file in the input folder, as read, all sources in one frame."""
     raw, n_files = read_raw(input_folder.root)
-    context.add_output_metadata({"rows": len(raw), "files": n_files, "rows_by_source": _count_by_source(raw),
-                                 ROWS_BY_FILE: rows_by_file(raw)})
+    context.add_output_metadata({"rows": len(raw), "files": n_files, "rows_by_source": _count_by_source(raw)})
     return raw
-
-
-def rows_by_file(raw: pd.DataFrame) -> dict[str, dict[str, int]]:
-    """Rows read per source and file (relative path): what run_summary reports as rows_read."""
-    counts: dict[str, dict[str, int]] = {}
-    for (source, file), n in raw.groupby(["source", "file"]).size().items():
-        counts.setdefault(str(source), {})[str(file)] = int(n)
-    return counts
-
-
-def _rows_read(context: dg.AssetExecutionContext) -> dict[tuple[str, str], int]:
-    """rows_by_file of this run's raw_rosters, from its materialization metadata (the rows are not kept)."""
-    event = context.instance.get_latest_materialization_event(dg.AssetKey("raw_rosters"))
-    per_source = event.asset_materialization.metadata[ROWS_BY_FILE].value
-    return {(source, file): int(n) for source, files in per_source.items() for file, n in files.items()}
 
 
 @dg.multi_asset(
@@ -239,19 +222,15 @@ def _step_seconds(context: dg.AssetExecutionContext) -> dict[str, float]:
     }
 
 
-@dg.asset(group_name=GROUP, deps=[raw_rosters])
-def run_summary(context: dg.AssetExecutionContext, quarantine: pd.DataFrame,
+@dg.asset(group_name=GROUP)
+def run_summary(context: dg.AssetExecutionContext, raw_rosters: pd.DataFrame, quarantine: pd.DataFrame,
                 record_links: pd.DataFrame, persons: pd.DataFrame, returns: pd.DataFrame,
                 poverty_matches: pd.DataFrame, review_queue: pd.DataFrame, linkage_result: LinkageResult,
                 linkage_options: LinkageOptions, input_folder: InputFolder,
                 output_folder: OutputFolder) -> dict:
-    """Counts, thresholds and timings of the run (run_summary.json).
-
-    Rows read per file come from raw_rosters' metadata, so the raw rows (with their JSON) are
-    dropped from memory once the quarantine split and the row accounting have read them.
-    """
+    """Counts, thresholds and timings of the run (run_summary.json)."""
     settings = settings_for(linkage_options)
-    rows_read = _rows_read(context)
+    rows_read = {key: int(n) for key, n in raw_rosters.groupby(["source", "file"]).size().items()}
     summary = build_run_summary(
         files=count_files(rows_read, record_links, quarantine),
         quarantine_reasons=count_quarantine_reasons(quarantine),

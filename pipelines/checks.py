@@ -48,12 +48,10 @@ def returns_after_escort(returns: pd.DataFrame) -> dg.AssetCheckResult:
                                metadata={"returns": len(returns), "returns_not_after_escort": not_after})
 
 
-@dg.asset_check(asset=assets.poverty_matches, additional_ins={"record_links": dg.AssetIn("record_links")},
+@dg.asset_check(asset=assets.poverty_matches, additional_ins={"records": dg.AssetIn("records")},
                 description="Every poverty match points at an accepted poverty-registry record.")
-def poverty_matches_point_at_registry(poverty_matches: pd.DataFrame,
-                                      record_links: pd.DataFrame) -> dg.AssetCheckResult:
-    """record_links has one row per accepted record, so the accepted records need not stay in memory."""
-    registry = set(record_links.loc[record_links["source"] == "poverty", "record_id"])
+def poverty_matches_point_at_registry(poverty_matches: pd.DataFrame, records: pd.DataFrame) -> dg.AssetCheckResult:
+    registry = set(records.loc[records["source"] == "poverty", "record_id"])
     dangling = int((~poverty_matches["poverty_record_id"].isin(registry)).sum())
     return dg.AssetCheckResult(passed=dangling == 0,
                                metadata={"matches": len(poverty_matches), "matches_without_registry_record": dangling})

@@ -9,7 +9,6 @@ import sys
 import tempfile
 import time
 import warnings
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -72,79 +71,23 @@ def failure_message(result) -> str:
     return "run failed"
 
 
-class ReleasingMemoryIOManager(dg.IOManager):
-    """Intermediate values in memory, each dropped once the last step that reads it has loaded it.
-
-    Dagster's mem_io_manager keeps every value until the run ends; here the raw rows and the
-    accepted records are gone before linkage starts. Readers are counted per (step, output) from
-    the job's dependency structure (`expect_readers`) before the run.
-    """
-
-    def __init__(self) -> None:
-        self._values: dict[tuple[str, str], object] = {}
-        self._readers_left: Counter[tuple[str, str]] = Counter()
-
-    def expect_readers(self, job: dg.JobDefinition) -> None:
-        """Count, for every (step, output), the step inputs of `job` that read it."""
-        structure = job.dependency_structure
-        for node in job.graph.nodes:
-            for node_input, upstream in structure.input_to_upstream_outputs_for_node(node.name).items():
-                if node.definition.input_def_named(node_input.input_name).dagster_type.is_nothing:
-                    continue  # an ordering-only dependency (deps=...): nothing is loaded
-                for output in upstream:
-                    self._readers_left[(output.node_name, output.output_name)] += 1
-
-    def handle_output(self, context: dg.OutputContext, obj: object) -> None:
-        key = (context.step_key, context.name)
-        if self._readers_left[key] > 0:
-            self._values[key] = obj
-
-    def load_input(self, context: dg.InputContext) -> object:
-        key = (context.upstream_output.step_key, context.upstream_output.name)
-        value = self._values[key]
-        self._readers_left[key] -= 1
-        if self._readers_left[key] <= 0:
-            del self._values[key]
-        return value
-
-
 def run_pipeline(config: RunConfig, verbose: bool = False, instance=None):
-    """Materialize every asset and run every check in-process; intermediate values stay in memory
-    until their last reader has loaded them.
+    """Materialize every asset and run every check in-process; intermediate values stay in memory.
 
     Without `instance`, the run uses an ephemeral Dagster instance in a temporary folder.
     """
     from pipelines.definitions import JOB_NAME, build_definitions
 
-    values = ReleasingMemoryIOManager()
-    job = build_definitions(config, io_manager=dg.IOManagerDefinition.hardcoded_io_manager(values)
-                            ).resolve_job_def(JOB_NAME)
-    values.expect_readers(job)
+    job = build_definitions(config, io_manager=dg.mem_io_manager).resolve_job_def(JOB_NAME)
     log_level = "INFO" if verbose else "CRITICAL"
     with dagster_environment() as scratch, warnings.catch_warnings():
         if not verbose:
             warnings.simplefilter("ignore")
-        return execute_without_output_capture(
-            job, run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        return job.execute_in_process(
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
             instance=instance or dg.DagsterInstance.ephemeral(tempdir=str(scratch)),
+            raise_on_error=False,
         )
-
-
-def execute_without_output_capture(job: dg.JobDefinition, run_config: dict,
-                                   instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
-    """`job.execute_in_process(..., raise_on_error=False)` without its capture of every output value.
-
-    execute_in_process keeps each step's output in the result (for `output_for_node`), which holds
-    every intermediate frame until the run ends whatever the IO manager frees. The CLI reads no
-    output value from the result, so it runs the same in-process execution with the capture off
-    (Dagster's internal entry point behind execute_in_process, as of Dagster 1.13).
-    """
-    from dagster._core.definitions.job_base import InMemoryJob
-    from dagster._core.execution.execute_in_process import core_execute_in_process
-
-    in_process = job.as_ephemeral_job(resource_defs={}, input_values={})
-    return core_execute_in_process(job=InMemoryJob(job_def=in_process), run_config=run_config, instance=instance,
-                                   output_capturing_enabled=False, raise_on_error=False)
 
 
 def _output_rows(output_dir: Path, file_name: str) -> int:
