@@ -152,19 +152,29 @@ def estimate_u(df: pd.DataFrame, comparisons: list[Comparison], sample_size: int
     return [level_shares(levels[:, k], len(c.levels)) for k, c in enumerate(comparisons)]
 
 
+def _row_codes(columns: list[np.ndarray]) -> np.ndarray | None:
+    """Mixed-radix int64 code of each row of integer columns (values >= -1), built a column at a
+    time so no (rows x columns) int64 matrix is made; None when the code would not fit."""
+    radices = [int(column.max()) + 2 for column in columns]
+    if np.sum(np.log2(np.asarray(radices, dtype=np.float64))) >= 62:
+        return None
+    code = np.zeros(len(columns[0]), dtype=np.int64)
+    for column, radix in zip(columns, radices):
+        code *= radix
+        code += column
+        code += 1
+    return code
+
+
 def pattern_counts(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct rows of the level matrix and how often each occurs."""
     if levels.shape[0] == 0:
         return levels.reshape(0, levels.shape[1]), np.zeros(0, np.int64)
-    shifted = levels.astype(np.int64) + 1
-    radix = shifted.max(axis=0) + 1
-    if np.sum(np.log2(radix.astype(np.float64))) < 62:
-        place = np.concatenate(([1], np.cumprod(radix[::-1])[:-1]))[::-1]
-        codes = shifted @ place
-        unique_codes, first, counts = np.unique(codes, return_index=True, return_counts=True)
-        return levels[first], counts
-    patterns, counts = np.unique(levels, axis=0, return_counts=True)
-    return patterns, counts
+    codes = _row_codes([levels[:, k] for k in range(levels.shape[1])])
+    if codes is None:
+        return np.unique(levels, axis=0, return_counts=True)
+    _, first, counts = np.unique(codes, return_index=True, return_counts=True)
+    return levels[first], counts
 
 
 def _initial_m(n_levels: int) -> np.ndarray:
@@ -272,8 +282,15 @@ def merged_patterns(levels: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray,
 
 def masked_pattern_counts(masks: np.ndarray, levels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct (rule mask, level pattern) rows of the candidate pairs and their counts."""
-    rows, counts = pattern_counts(np.column_stack([masks.astype(np.int64), levels.astype(np.int64)]))
-    return rows[:, 0], rows[:, 1:].astype(np.int8), counts
+    if levels.shape[0] == 0:
+        return np.zeros(0, np.int64), levels.reshape(0, levels.shape[1]), np.zeros(0, np.int64)
+    codes = _row_codes([masks, *(levels[:, k] for k in range(levels.shape[1]))])
+    if codes is None:
+        rows, counts = np.unique(np.column_stack([masks.astype(np.int64), levels.astype(np.int64)]),
+                                 axis=0, return_counts=True)
+        return rows[:, 0], rows[:, 1:].astype(np.int8), counts
+    _, first, counts = np.unique(codes, return_index=True, return_counts=True)
+    return masks[first].astype(np.int64), levels[first], counts
 
 
 def train_from_patterns(df: pd.DataFrame, masks: np.ndarray, patterns: np.ndarray, counts: np.ndarray,
@@ -348,8 +365,8 @@ def train(df: pd.DataFrame, pairs: CandidatePairs, levels: np.ndarray, settings:
     masks, patterns, counts = masked_pattern_counts(rule_mask, levels)
     model = train_from_patterns(df, masks, patterns, counts, settings, min_else_share)
     model.tf_floor = tf_floor
-    evidence = contributions(model, df, pairs.left, pairs.right, levels).sum(axis=1)
-    model.lambda_ = prior_from_candidates(evidence, possible_pairs(df, settings.link_only_column))
+    model.lambda_ = prior_from_candidates(evidence(model, df, pairs.left, pairs.right, levels),
+                                          possible_pairs(df, settings.link_only_column))
     return model
 
 
@@ -368,20 +385,46 @@ def prior_from_candidates(evidence: np.ndarray, all_pairs: int, iterations: int 
     return lambda_
 
 
-def contributions(model: FSModel, df: pd.DataFrame, left: np.ndarray, right: np.ndarray,
-                  levels: np.ndarray) -> np.ndarray:
-    """Weight (log2 Bayes factor) each comparison adds to each pair, tf included; 0 if missing."""
+EVIDENCE_CHUNK = 2_000_000
+"""Pairs per chunk when summing evidence: bounds the (pairs x comparisons) float64 matrix."""
+
+
+def _tf_frequencies(model: FSModel, df: pd.DataFrame) -> dict[int, np.ndarray]:
+    """Per comparison with a term-frequency adjustment: the value frequency of each record."""
+    return {k: _row_frequencies(df, comparison, model.tf_floor)
+            for k, comparison in enumerate(model.comparisons)
+            if comparison.tf_column and comparison.tf_levels}
+
+
+def _contributions(model: FSModel, frequencies: dict[int, np.ndarray], left: np.ndarray,
+                   right: np.ndarray, levels: np.ndarray) -> np.ndarray:
     out = np.zeros(levels.shape, dtype=np.float64)
     for k, comparison in enumerate(model.comparisons):
         column = levels[:, k]
         present = column >= 0
         out[present, k] = comparison.level_weights()[column[present]]
-        if comparison.tf_column and comparison.tf_levels:
-            frequency = _row_frequencies(df, comparison, model.tf_floor)
+        if k in frequencies:
             at_tf = np.isin(column, comparison.tf_levels)
-            pair_u = np.maximum(frequency[left[at_tf]], frequency[right[at_tf]])
+            pair_u = np.maximum(frequencies[k][left[at_tf]], frequencies[k][right[at_tf]])
             out[at_tf, k] = np.log2(comparison.m[column[at_tf]] / pair_u)
     return out
+
+
+def contributions(model: FSModel, df: pd.DataFrame, left: np.ndarray, right: np.ndarray,
+                  levels: np.ndarray) -> np.ndarray:
+    """Weight (log2 Bayes factor) each comparison adds to each pair, tf included; 0 if missing."""
+    return _contributions(model, _tf_frequencies(model, df), left, right, levels)
+
+
+def evidence(model: FSModel, df: pd.DataFrame, left: np.ndarray, right: np.ndarray,
+             levels: np.ndarray, chunk: int = EVIDENCE_CHUNK) -> np.ndarray:
+    """Sum of the contributions of each pair, a chunk of pairs at a time (bounded memory)."""
+    frequencies = _tf_frequencies(model, df)
+    total = np.empty(levels.shape[0], dtype=np.float64)
+    for start in range(0, levels.shape[0], chunk):
+        part = slice(start, start + chunk)
+        total[part] = _contributions(model, frequencies, left[part], right[part], levels[part]).sum(axis=1)
+    return total
 
 
 def _row_frequencies(df: pd.DataFrame, comparison: ComparisonModel, floor: float) -> np.ndarray:
@@ -393,7 +436,7 @@ def _row_frequencies(df: pd.DataFrame, comparison: ComparisonModel, floor: float
 def score(model: FSModel, df: pd.DataFrame, left: np.ndarray, right: np.ndarray,
           levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Match weight (log2 odds) and match probability of each pair."""
-    weight = model.prior_weight + contributions(model, df, left, right, levels).sum(axis=1)
+    weight = model.prior_weight + evidence(model, df, left, right, levels)
     probability = 1.0 / (1.0 + np.exp2(-np.clip(weight, -1000, 1000)))
     return weight, probability
 

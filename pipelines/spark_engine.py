@@ -39,7 +39,7 @@ from linkage.blocking import candidate_pairs
 from linkage.clustering import ClusterStats, cluster
 from linkage.compare import comparison_levels
 from linkage.engine import LinkageResult, pairs_frame
-from linkage.fellegi_sunter import FSModel, contributions, possible_pairs, prior_from_candidates, score, train_from_patterns
+from linkage.fellegi_sunter import FSModel, evidence, possible_pairs, prior_from_candidates, score, train_from_patterns
 from linkage.settings import BlockingRule, LinkageSettings
 from pipelines.spark_components import component_of_every_node
 
@@ -129,8 +129,8 @@ def _evidence_fn(frame_broadcast, model: FSModel, settings: LinkageSettings):
         df = frame_broadcast.value
         for batch in batches:
             levels = batch[columns].to_numpy(dtype=np.int8)
-            evidence = contributions(model, df, batch["left"].to_numpy(), batch["right"].to_numpy(), levels)
-            yield pd.DataFrame({"left": batch["left"], "right": batch["right"], "evidence": evidence.sum(axis=1)})
+            summed = evidence(model, df, batch["left"].to_numpy(), batch["right"].to_numpy(), levels)
+            yield pd.DataFrame({"left": batch["left"], "right": batch["right"], "evidence": summed})
 
     return with_evidence
 

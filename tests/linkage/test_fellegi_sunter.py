@@ -188,3 +188,14 @@ def test_a_session_skips_what_its_rule_involves_and_trains_the_rest():
     assert first == ["year", "town"]  # else-share test drops the nearly always agreeing ones
     assert second == ["given", "surname", "town"]  # agreement among matches is evidence
     assert _session_training([declared, split])[1] == ["surname", "town"]
+
+
+def test_evidence_in_chunks_equals_the_summed_contributions():
+    from linkage.fellegi_sunter import contributions, evidence
+
+    df = _people(300, seed=2)
+    pairs, levels, model = _trained(df, _settings())
+    whole = contributions(model, df, pairs.left, pairs.right, levels).sum(axis=1)
+    chunked = evidence(model, df, pairs.left, pairs.right, levels, chunk=97)
+    assert len(pairs) > 97 * 3
+    assert np.allclose(chunked, whole) and not np.allclose(whole, whole[0])
