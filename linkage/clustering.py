@@ -187,8 +187,13 @@ def _merge(n: int, left: np.ndarray, right: np.ndarray, probability: np.ndarray,
            cross_limit: float, verify_limit: int, stats: ClusterStats) -> np.ndarray:
     """Root record per record after best-first constrained merging."""
     lo, hi = np.minimum(left, right), np.maximum(left, right)
-    adjacency = _Adjacency.build(n, lo, hi, probability)
     strong = np.flatnonzero(probability >= threshold)
+    # Only records with a strong edge ever join a cluster, so only pairs between two such
+    # records can cross two clusters being merged: the adjacency needs no other pair.
+    joins = np.zeros(n, dtype=bool)
+    joins[lo[strong]] = joins[hi[strong]] = True
+    between = joins[lo] & joins[hi]
+    adjacency = _Adjacency.build(n, lo[between], hi[between], probability[between])
     strong = strong[np.argsort(-weight[strong], kind="stable")]
     edge_conflict = (np.asarray(predicate(df, lo[strong], hi[strong]), dtype=bool)
                      if predicate is not None and strong.size else np.zeros(strong.size, bool))
