@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from linkage.normalize import normalize_records
+from linkage.timing import StageTimer
 from pipelines.ingest import discover_files, read_source
 from quality.quarantine import split_quarantine
 
@@ -129,14 +130,8 @@ def run_splink(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """Train, predict, cluster at 0.5: (unique_id, cluster_id) and counts/timings."""
     from splink import DuckDBAPI, Linker, block_on
 
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(stage: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[stage] = round(now - clock, 3)
-        clock = now
+    timer = StageTimer()
+    lap, timings = timer.lap, timer.seconds
 
     db_api = DuckDBAPI()
     table = db_api.register(frame, table_name="records")

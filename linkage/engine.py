@@ -1,7 +1,6 @@
 """link(df, settings): block, compare, train, score and cluster one table."""
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -12,6 +11,7 @@ from linkage.clustering import ClusterStats, cluster
 from linkage.compare import comparison_levels
 from linkage.fellegi_sunter import FSModel, score, train
 from linkage.settings import LinkageSettings
+from linkage.timing import StageTimer
 
 
 @dataclass
@@ -38,14 +38,8 @@ def pairs_frame(left: np.ndarray, right: np.ndarray, levels: np.ndarray, weight:
 def link(df: pd.DataFrame, settings: LinkageSettings) -> LinkageResult:
     """Run the whole engine on ``df`` (row position = record index)."""
     df = df.reset_index(drop=True)
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(stage: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[stage] = round(now - clock, 3)
-        clock = now
+    timer = StageTimer()
+    lap, timings = timer.lap, timer.seconds
 
     candidates = candidate_pairs(df, settings.blocking_rules, settings.block_cap,
                                  link_only=settings.link_only_column)

@@ -26,7 +26,6 @@ pattern counts and the kept pairs; the executors hold the candidate pairs.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import fields
 from pathlib import Path
 
@@ -41,6 +40,7 @@ from linkage.compare import comparison_levels
 from linkage.engine import LinkageResult, pairs_frame
 from linkage.fellegi_sunter import FSModel, evidence, possible_pairs, prior_from_candidates, score, train_from_patterns
 from linkage.settings import BlockingRule, LinkageSettings
+from linkage.timing import StageTimer
 from pipelines.spark_components import component_of_every_node
 
 NO_SPLIT = -1
@@ -203,14 +203,8 @@ def link_spark(spark: SparkSession, normalized: pd.DataFrame | str | Path,
     df = _read_normalized(normalized)
     buckets = buckets or 4 * spark.sparkContext.defaultParallelism
     n = len(df)
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(stage: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[stage] = round(now - clock, 3)
-        clock = now
+    timer = StageTimer()
+    lap, timings = timer.lap, timer.seconds
 
     frame_broadcast = spark.sparkContext.broadcast(df)
     level_columns = _level_columns(settings)
