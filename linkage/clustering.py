@@ -141,8 +141,6 @@ class _Adjacency:
     neighbour: np.ndarray
     probability: np.ndarray
     indptr_list: list[int]
-    neighbour_list: list[int]
-    probability_list: list[float]
 
     @classmethod
     def build(cls, n: int, lo: np.ndarray, hi: np.ndarray, probability: np.ndarray) -> "_Adjacency":
@@ -152,8 +150,7 @@ class _Adjacency:
         neighbour = np.concatenate((hi, lo))[order]
         probability = np.concatenate((probability, probability))[order]
         return cls(indptr=indptr, neighbour=neighbour, probability=probability,
-                   indptr_list=indptr.tolist(), neighbour_list=neighbour.tolist(),
-                   probability_list=probability.tolist())
+                   indptr_list=indptr.tolist())
 
     def around(self, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(member, position in neighbour/probability) of every scored pair of the members."""
@@ -274,16 +271,18 @@ def _cross_check(clusters: _Clusters, big: int, small: int, adjacency: _Adjacenc
 def _crossing_small(clusters: _Clusters, big: int, members: list[int],
                     adjacency: _Adjacency) -> tuple[list[int], list[int], list[float]]:
     """Scored pairs (small member, big member, probability) across the clusters, in Python."""
-    indptr, neighbour = adjacency.indptr_list, adjacency.neighbour_list
-    probability, root_of = adjacency.probability_list, clusters.root_of
+    indptr, root_of = adjacency.indptr_list, clusters.root_of
     owners, others, probabilities = [], [], []
     for member in members:
-        for position in range(indptr[member], indptr[member + 1]):
-            other = neighbour[position]
+        start, stop = indptr[member], indptr[member + 1]
+        # slices become lists per member: Python lists of every pair would cost ~70 bytes
+        # a pair (both directions), which at 1M rows is several GB
+        for other, probability in zip(adjacency.neighbour[start:stop].tolist(),
+                                      adjacency.probability[start:stop].tolist()):
             if root_of[other] == big:
                 owners.append(member)
                 others.append(other)
-                probabilities.append(probability[position])
+                probabilities.append(probability)
     return owners, others, probabilities
 
 
