@@ -10,16 +10,7 @@ from scipy.sparse.csgraph import connected_components as scipy_components
 pytest.importorskip("pyspark")
 
 from pipelines.spark_components import component_of_every_node, connected_components  # noqa: E402
-from pipelines.spark_resource import build_spark_session  # noqa: E402
 
-TEST_CONF = {"spark.sql.shuffle.partitions": "4", "spark.ui.enabled": "false"}
-
-
-@pytest.fixture(scope="module")
-def spark():
-    session = build_spark_session("local[2]", "test-spark-components", TEST_CONF)
-    yield session
-    session.stop()
 
 
 def _scipy_min_labels(n_nodes: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
@@ -71,26 +62,3 @@ def test_components_cover_only_nodes_on_edges_with_large_ids(spark):
     edges = spark.createDataFrame(pd.DataFrame({"a": [big + 5, big + 3, 7], "b": [big + 3, big + 9, 8]}))
     result = connected_components(edges, "a", "b").toPandas().set_index("node")["component"].to_dict()
     assert result == {big + 3: big + 3, big + 5: big + 3, big + 9: big + 3, 7: 7, 8: 7}
-
-
-def test_spark_resource_creates_session_lazily_and_stops_it_at_teardown(spark):
-    """Runs last: the resource picks up the module's session (getOrCreate) and stops it."""
-    import dagster as dg
-
-    from pipelines.spark_resource import SparkSessionResource
-
-    resource = SparkSessionResource(master="local[2]", app_name="test-resource", conf=TEST_CONF)
-    with dg.build_resources({"spark": resource}) as resources:
-        assert resources.spark._session is None
-        session = resources.spark.get_session()
-        assert resources.spark.get_session() is session
-        assert session.range(10).count() == 10
-    assert session.sparkContext._jsc is None  # stopped by teardown_after_execution
-
-
-def test_local_masters_get_a_few_shuffle_partitions_per_core():
-    from pipelines.spark_resource import local_defaults
-
-    assert local_defaults("local[3]") == {"spark.sql.shuffle.partitions": "6"}
-    assert local_defaults("local") == {"spark.sql.shuffle.partitions": "2"}
-    assert local_defaults("spark://master:7077") == {}

@@ -11,17 +11,8 @@ from linkage.engine import link  # noqa: E402
 from linkage.normalize import normalize_records  # noqa: E402
 from linkage.roster_settings import roster_settings  # noqa: E402
 from pipelines.spark_engine import final_labels, link_spark  # noqa: E402
-from pipelines.spark_resource import build_spark_session  # noqa: E402
 from synthetic.generator import generate  # noqa: E402
 
-TEST_CONF = {"spark.sql.shuffle.partitions": "4", "spark.ui.enabled": "false"}
-
-
-@pytest.fixture(scope="module")
-def spark():
-    session = build_spark_session("local[2]", "test-spark-engine", TEST_CONF)
-    yield session
-    session.stop()
 
 
 @pytest.fixture(scope="module")

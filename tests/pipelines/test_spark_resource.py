@@ -1,0 +1,26 @@
+"""pipelines.spark_resource: the Dagster resource holding the Spark session."""
+from conftest import SPARK_TEST_CONF
+
+
+def test_spark_resource_creates_session_lazily_and_stops_it_at_teardown(spark):
+    """The resource picks up the shared test session (getOrCreate) and stops it, so this file
+    runs after the other Spark test files (pytest takes files in name order)."""
+    import dagster as dg
+
+    from pipelines.spark_resource import SparkSessionResource
+
+    resource = SparkSessionResource(master="local[2]", app_name="test-resource", conf=SPARK_TEST_CONF)
+    with dg.build_resources({"spark": resource}) as resources:
+        assert resources.spark._session is None
+        session = resources.spark.get_session()
+        assert resources.spark.get_session() is session
+        assert session.range(10).count() == 10
+    assert session.sparkContext._jsc is None  # stopped by teardown_after_execution
+
+
+def test_local_masters_get_a_few_shuffle_partitions_per_core():
+    from pipelines.spark_resource import local_defaults
+
+    assert local_defaults("local[3]") == {"spark.sql.shuffle.partitions": "6"}
+    assert local_defaults("local") == {"spark.sql.shuffle.partitions": "2"}
+    assert local_defaults("spark://master:7077") == {}
