@@ -1,5 +1,6 @@
 import datetime as dt
 import json
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -274,3 +275,35 @@ def test_open_quote_is_malformed_csv(tmp_path):
     path = write_text(tmp_path / "police" / "q.csv", '编号,发现日期\nP1,"2023-01-01\nP2,2023-01-02\n', "utf-8")
     with pytest.raises(RosterInputError, match="police/q.csv: malformed CSV"):
         read_file(path, "police", tmp_path)
+
+
+def test_xlsx_integer_beyond_float_precision_keeps_every_digit(tmp_path):
+    # a tool other than Excel may store all 18 digits (<v>542328197704139257</v>); read as a
+    # float they would end ...300; openpyxl writes a float there, so the cell is edited in the XML
+    written = write_xlsx(tmp_path / "w.xlsx", [["编号", "发现日期", "身份证号"], ["P1", "2023-01-01", 7]])
+    path = tmp_path / "police" / "i.xlsx"
+    path.parent.mkdir(parents=True)
+    with zipfile.ZipFile(written) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<v>7</v>", b"<v>542328197704139257</v>")
+            target.writestr(item, data)
+    assert read_file(path, "police", tmp_path)["id_number"].tolist() == ["542328197704139257"]
+
+
+def test_xlsx_grid_starts_at_a1(tmp_path):
+    # a blank first row is the header row (no header); the sheet is not shifted to its first value
+    path = tmp_path / "police" / "shifted.xlsx"
+    path.parent.mkdir(parents=True)
+    workbook = openpyxl.Workbook()
+    workbook.active["B2"], workbook.active["C2"], workbook.active["B3"] = "编号", "发现日期", "P1"
+    workbook.save(path)
+    with pytest.raises(RosterInputError, match=r"police/shifted.xlsx: empty file \(no header row\)"):
+        read_file(path, "police", tmp_path)
+
+
+def test_xlsx_error_cell_holds_no_value(tmp_path):
+    path = write_xlsx(tmp_path / "police" / "e.xlsx", [["编号", "发现日期", "身份证号"], ["P1", "2023-01-01", "#N/A"]])
+    frame = read_file(path, "police", tmp_path)
+    assert frame["id_number"].tolist() == [None] and frame["record_id"].tolist() == ["P1"]
