@@ -137,6 +137,36 @@ def _near_length_close(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) ->
     return distance <= 1
 
 
+ID_BIRTH_MARGIN_YEARS = 2
+"""A written birth year (or the interval of an estimated age) this many years away from the
+year embedded in the record's own id number makes that number doubtful (see id_contradicts_record)."""
+
+
+def id_contradicts_record(df: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """Per record of ``rows``: its id number embeds a birth year more than
+    ID_BIRTH_MARGIN_YEARS (plus the age slack for an estimated age) away from the record's own
+    written birth date or age, or a sex other than the record's written sex.
+
+    The usual cause is a relative's number written by mistake (parent, child, spouse: years
+    apart). Such a number is kept and still counts as a valid number for the cannot-link
+    rule; see linkage.roster_settings.roster_cannot_link for what sharing it proves.
+    Works on the given rows only (called for few pairs, many times, during clustering).
+    """
+    from linkage.birth import AGE_SLACK_YEARS
+
+    id_date = df["id_birth_date"].to_numpy(dtype="datetime64[ns]")[rows]
+    id_year = np.where(np.isnat(id_date), np.nan,
+                       id_date.astype("datetime64[Y]").astype(np.int64) + 1970).astype(np.float64)
+    lo = df["birth_year_lo"].array[rows].to_numpy(dtype=np.float64, na_value=np.nan)
+    hi = df["birth_year_hi"].array[rows].to_numpy(dtype=np.float64, na_value=np.nan)
+    margin = ID_BIRTH_MARGIN_YEARS + np.where(
+        df["birth_precision"].to_numpy(dtype=object)[rows] == "age", AGE_SLACK_YEARS, 0)
+    sex, id_sex = df["sex"].to_numpy(dtype=object)[rows], df["id_sex"].to_numpy(dtype=object)[rows]
+    sex_differs = pd.notna(sex) & pd.notna(id_sex) & (sex != id_sex)
+    with np.errstate(invalid="ignore"):
+        return (id_year < lo - margin) | (id_year > hi + margin) | sex_differs
+
+
 def id_levels(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Level of the `id_number` comparison (labels in ID_LEVELS); -1 when a side has no number.
 

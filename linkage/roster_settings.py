@@ -7,8 +7,9 @@ import numpy as np
 import pandas as pd
 
 from linkage.addresses import COUNTY_LEVELS, county_levels
+from linkage.event_timing import EVENT_TIMING_LEVELS, REFERRAL_DAYS, event_days, event_timing_levels
 from linkage.birth import BIRTH_LEVELS, birth_levels, year_gap
-from linkage.id_numbers import ID_LEVELS, different_valid_ids, id_levels
+from linkage.id_numbers import ID_LEVELS, different_valid_ids, id_contradicts_record, id_levels
 from linkage.names import NAME_LEVELS, name_levels
 from linkage.settings import BlockingRule, Comparison, ComparisonFn, LinkageSettings
 
@@ -89,6 +90,7 @@ def roster_comparisons() -> list[Comparison]:
         Comparison("household", ("different", "same"),
                    nested_place_levels("household_code", ("township_code_int", "village_code"),
                                        "place_county_code")),
+        Comparison("event_timing", EVENT_TIMING_LEVELS, event_timing_levels),
     ]
 
 
@@ -150,6 +152,31 @@ def last_component_county(df: pd.DataFrame) -> np.ndarray:
     return _component_county_bucket(_last_component(df), df)
 
 
+def last_component_township(df: pd.DataFrame) -> np.ndarray:
+    """Last canonical component + township: 次仁 ~ 扎西次仁 when neither has a birth year."""
+    return combined_key(_last_component(df), df["township_code_int"].to_numpy(dtype=np.int64))
+
+
+def village_birth_bucket(df: pd.DataFrame) -> np.ndarray:
+    """Village + birth bucket: finds records whose name is unknown or written beyond the keys."""
+    return combined_key(df["village_code"].to_numpy(dtype=np.int64), birth_bucket(df))
+
+
+def referral_key(offset_days: int, name_column: str) -> Callable[[pd.DataFrame], np.ndarray]:
+    """Police date + ``offset_days`` (police rows) or intake date (station rows), with a name key:
+    a police referral and the station intake it led to (see linkage.event_timing), whatever
+    else the two records agree on. Other sources have no key."""
+
+    def key(df: pd.DataFrame) -> np.ndarray:
+        source = df["source"].to_numpy(dtype=object)
+        day = event_days(df)
+        day = np.where(source == "police", day + offset_days, np.where(source == "station", day, -1))
+        return combined_key(np.where(day >= 0, day, -1), df[name_column].to_numpy(dtype=np.int64))
+
+    key.__name__ = f"referral_{offset_days}_{name_column}_key"
+    return key
+
+
 def birth_day(df: pd.DataFrame) -> np.ndarray:
     """Full birth date (field, else the id's): finds records whose name is unknown (不详, 无名氏)
     or shortened beyond the name keys and whose place is unknown; a date holds few people."""
@@ -180,15 +207,42 @@ def roster_blocking_rules() -> list[BlockingRule]:
                      involves=("name", "county"), split_involves=("birth", "sex")),
         BlockingRule("last_component_county", last_component_county, split_key=sex,
                      involves=("name", "county"), split_involves=("birth", "sex")),
+        BlockingRule("first_component_township", pair_key("name_comp1_code", "township_code_int"), split_key=sex,
+                     involves=("name", "county", "township"), split_involves=("sex",)),
+        BlockingRule("last_component_township", last_component_township, split_key=sex,
+                     involves=("name", "county", "township"), split_involves=("sex",)),
+        BlockingRule("village_birth_bucket", village_birth_bucket, split_key=sex,
+                     involves=("county", "township", "village"), split_involves=("sex",)),
+        *(BlockingRule(f"referral_{offset}_{name}", referral_key(offset, f"name_{name}_code"), split_key=sex,
+                       involves=("name", "event_timing"), split_involves=("sex",))
+          for offset in range(REFERRAL_DAYS + 1) for name in ("abbr", "comp1")),
+        *(BlockingRule(f"referral_{offset}_county", referral_key(offset, "place_county_code"), split_key=sex,
+                       involves=("county", "event_timing"), split_involves=("sex",))
+          for offset in range(REFERRAL_DAYS + 1)),
         BlockingRule("birth_day", birth_day, split_key=county, involves=("birth",), split_involves=("county",)),
     ]
 
 
+def shared_relative_number(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """The same id number on both sides, a side whose own birth year contradicts the number,
+    and different names: a relative's number written on one record, not one person."""
+    codes = df["id18_code"].to_numpy(dtype=np.int64)
+    result = (codes[left] >= 0) & (codes[left] == codes[right])
+    shared = np.flatnonzero(result)
+    if shared.size:
+        a, b = left[shared], right[shared]
+        doubtful = id_contradicts_record(df, a) | id_contradicts_record(df, b)
+        result[shared] = doubtful & (name_levels(df, a, b) == 0)
+    return result
+
+
 def roster_cannot_link(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Two different valid id numbers, or known sexes differ and birth years are > 2 years apart."""
+    """Two different valid id numbers; a shared relative's number (shared_relative_number);
+    or known sexes differ and birth years are > 2 years apart."""
     sex = df["sex_code"].to_numpy(dtype=np.int64)
     sex_differs = (sex[left] >= 0) & (sex[right] >= 0) & (sex[left] != sex[right])
-    return different_valid_ids(df, left, right) | (sex_differs & (year_gap(df, left, right) >= SEX_CONFLICT_MIN_YEAR_GAP))
+    return (different_valid_ids(df, left, right) | shared_relative_number(df, left, right)
+            | (sex_differs & (year_gap(df, left, right) >= SEX_CONFLICT_MIN_YEAR_GAP)))
 
 
 def roster_settings() -> LinkageSettings:

@@ -10,6 +10,7 @@ from schemas.contract import CONTRACT_VERSION, PARQUET_VERSION_KEY
 # higher = stronger agreement; labels are in the saved model JSON).
 ROSTER_COMPARISONS: tuple[str, ...] = (
     "name", "id_number", "birth", "sex", "county", "township", "village", "household",
+    "event_timing",
 )
 
 RETURN_BUCKETS: tuple[str, ...] = ("0-180", "181-365", "366-730", ">730")

@@ -41,7 +41,7 @@ def test_every_level_comparison_on_a_known_pair():
     levels = {c.name: int(c.fn(df, np.array([0]), np.array([1]))[0]) for c in settings.comparisons}
     assert levels == {
         "name": 2, "id_number": -1, "birth": 5, "sex": 1, "county": 3,
-        "township": -1, "village": -1, "household": 1,
+        "township": -1, "village": -1, "household": 1, "event_timing": -1,
     }
 
 
@@ -97,3 +97,38 @@ def test_cannot_link():
 def test_combined_key():
     keys = combined_key(np.array([0, 1, -1, 1]), np.array([2, 2, 0, -1]))
     assert keys[0] != keys[1] and keys[2] == -1 and keys[3] == -1
+
+
+def _relative_number_df() -> pd.DataFrame:
+    # b wrote a's number by mistake (its own birth year 1985 is decades from the number's 1958);
+    # c is a's own record with a second spelling of a's name
+    number = "540202195803070013"
+    return normalize_records(pd.DataFrame({
+        "source": "station", "record_id": list("abc"), "file": "s.csv", "row_number": [1, 2, 3],
+        "name": ["次仁多吉", "卓玛", "才仁多吉"], "sex": ["男", "女", "男"],
+        "id_number": [number, number, number], "birth_date": ["1958-03-07", "1985-06-01", None],
+        "intake_date": ["2021-01-01"] * 3,
+    }))
+
+
+def test_a_relatives_number_shared_under_another_name_is_a_cannot_link():
+    df = _relative_number_df()
+    assert df["id_valid"].all()
+    conflict = roster_cannot_link(df, np.array([0, 0]), np.array([1, 2]))
+    assert conflict.tolist() == [True, False]
+
+
+def test_referral_rules_pair_a_police_record_with_the_intake_two_days_later():
+    df = normalize_records(pd.DataFrame({
+        "source": ["police", "station", "station", "police"], "record_id": ["p1", "s1", "s2", "p2"],
+        "file": "f.csv", "row_number": [1, 1, 2, 2],
+        "name": ["扎次", "扎西次仁", "扎西次仁", "扎西次仁"],
+        "event_date": ["2022-05-01", None, None, "2022-05-01"],
+        "intake_date": [None, "2022-05-03", "2022-05-04", None],
+    }))
+    from linkage.blocking import candidate_pairs
+    rules = [rule for rule in roster_settings().blocking_rules if rule.name.startswith("referral_")]
+    pairs = candidate_pairs(df, rules, cap=100)
+    found = set(zip(pairs.left.tolist(), pairs.right.tolist()))
+    assert (0, 1) in found and (1, 3) in found          # police then intake 2 days later
+    assert (0, 2) not in found and (2, 3) not in found  # 3 days later is not a referral
