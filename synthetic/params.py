@@ -226,3 +226,82 @@ class GeneratorParams:
                 extra_column_share=0.5,
             ),
         )
+
+    @classmethod
+    def reference_heldout(cls) -> GeneratorParams:
+        """A third world, calibrated only on the rule baselines published in issues 3 and 4 (never on
+        the engine's score): evaluation only, like heldout()."""
+        return cls(
+            start_date="2018-04-01",
+            end_date="2024-09-30",
+            household_size_weights=(0.1, 0.15, 0.19, 0.21, 0.17, 0.11, 0.07),
+            tibetan_share=0.83,
+            tibetan_component_zipf=1.25,
+            tibetan_component_order_seed=211,
+            tibetan_one_component_share=0.05,
+            tibetan_prefix_share=0.05,
+            tibetan_own_variant_share=0.2,
+            han_surname_zipf=1.0,
+            county_zipf=0.85,
+            county_order_seed=53,
+            moved_registration_share=0.04,
+            mobile_share=0.115,
+            mobile_weight_poor=2.2,
+            mobile_weight_male=1.8,
+            poverty_household_share=0.14,
+            poverty_status_mix=(("已脱贫", 0.68), ("未脱贫", 0.08), ("监测户", 0.24)),
+            reporting_village_share=0.5,
+            roster_listing_probability=0.6,
+            village_household_id_blank=0.2,
+            stay_median_days=7.0,
+            exit_type_mix=(("escorted_home", 0.38), ("handed_over", 0.2), ("left", 0.27), ("medical", 0.1),
+                           ("other", 0.05)),
+            exit_type_english_share=0.15,
+            return_probability=0.33,
+            return_delay_median_days=130.0,
+            return_delay_sigma=1.2,
+            continue_probability=0.5,
+            next_is_station=0.55,
+            police_referral_probability=0.4,
+            file_spelling_consistency=0.8,
+            duplicate_record_id=0.005,
+            blank_record_id=0.002,
+            bad_required_date=0.005,
+            noise=_reference_noise(),
+            writer=WriterParams(
+                format_mix=(("csv_utf8", 0.25), ("xlsx", 0.25), ("csv_gb18030", 0.25), ("parquet", 0.15),
+                            ("csv_utf8_bom", 0.1)),
+                xlsx_date_cell_share=0.6,
+                header_styles=(("alias", 0.5), ("canonical", 0.3), ("mixed", 0.2)),
+                header_case_noise=0.35,
+                extra_column_share=0.4,
+            ),
+        )
+
+
+def _reference_noise() -> dict[str, SourceNoise]:
+    """Record noise of reference_heldout(): ids missing more often than in the tuning world, names
+    written more consistently, fewer ages without a birth date."""
+    zh_slash_first: DateMix = (("slash", 0.35), ("iso", 0.3), ("compact", 0.15), ("chinese", 0.1), ("dotted", 0.1))
+    return {
+        "poverty": _noise(id_missing=0.01, id_typo=0.005, id_transposition=0.003, id_legacy15=0.01,
+                          id_relative=0.004, birth_missing=0.01, birth_error=0.015, sex_blank=0.005,
+                          birth_formats=(("iso", 0.5), ("compact", 0.35), ("chinese", 0.15)),
+                          name_translit=0.05, name_abbrev=0.005, name_one_component=0.005, name_prefix=0.03,
+                          name_separator=0.01, admin_former_name=0.12, event_date_formats=zh_slash_first),
+        "village": _noise(id_missing=0.2, birth_missing=0.05, name_translit=0.08, name_abbrev=0.04,
+                          name_prefix=0.15, event_date_formats=zh_slash_first),
+        "station": _noise(id_missing=0.43, id_typo=0.03, id_transposition=0.015, id_legacy15=0.04,
+                          id_relative=0.015, birth_missing=0.04, birth_age_only=0.1, birth_error=0.035,
+                          sex_blank=0.04, name_unknown=0.02, name_translit=0.09, name_abbrev=0.04,
+                          name_one_component=0.03, name_prefix=0.15, name_homophone=0.04, name_shape=0.02,
+                          name_separator=0.04, event_date_formats=zh_slash_first),
+        "police": _noise(id_missing=0.4, id_typo=0.04, id_transposition=0.02, id_legacy15=0.05,
+                         id_relative=0.01, birth_missing=0.08, birth_age_only=0.17, birth_error=0.045,
+                         birth_formats=(("iso", 0.3), ("slash", 0.25), ("compact", 0.1), ("chinese", 0.1),
+                                        ("year", 0.25)),
+                         sex_blank=0.07, sex_wrong=0.01, name_unknown=0.03, name_translit=0.1,
+                         name_abbrev=0.06, name_one_component=0.04, name_prefix=0.2, name_homophone=0.05,
+                         name_shape=0.025, name_separator=0.04, address_blank=0.12,
+                         event_date_formats=zh_slash_first),
+    }
