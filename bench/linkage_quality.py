@@ -2,7 +2,7 @@
 
     python -m bench.linkage_quality --persons 20000 --seed 1
     python -m bench.linkage_quality --persons 600000 --seed 1 --no-breakdown
-    python -m bench.linkage_quality --persons 20000 --seed 4242 --heldout
+    python -m bench.linkage_quality --persons 20000 --seed 4242 --world heldout   # or --heldout
 
 Generated input folders (contract files + truth with noise labels) are cached under
 bench/work/ (gitignored) and reused. The run goes ingest -> quarantine -> normalize ->
@@ -27,22 +27,33 @@ from linkage.normalize import normalize_records
 from linkage.roster_settings import roster_settings
 from pipelines.assets import read_raw
 from quality.quarantine import split_quarantine
+from synthetic.params import GeneratorParams
 
 WORK_DIR = Path(__file__).resolve().parent / "work"
 NOISE_FIELDS = ("name", "sex", "id_number", "birth_date", "home_address", "county")
 MAX_CLUSTER_FOR_PAIRS = 400
+WORLDS = ("train", "heldout", "reference")
+"""Generator worlds: GeneratorParams(), GeneratorParams.heldout(), GeneratorParams.reference_heldout()."""
 
 
-def cached_input(persons: int, seed: int, heldout: bool, work_dir: Path) -> Path:
-    """Folder with input/ and truth.parquet (truth + noise labels), generated once."""
+def world_params(world: str) -> GeneratorParams:
+    """The GeneratorParams of a world named in WORLDS."""
+    builders = {"train": GeneratorParams, "heldout": GeneratorParams.heldout,
+                "reference": GeneratorParams.reference_heldout}
+    if world not in builders:
+        raise ValueError(f"unknown world {world!r}; known: {', '.join(WORLDS)}")
+    return builders[world]()
+
+
+def cached_input(persons: int, seed: int, world: str, work_dir: Path) -> Path:
+    """Folder <world>_<persons>_<seed> with input/ and truth.parquet (truth + noise labels), generated once."""
     from synthetic.generator import generate
-    from synthetic.params import GeneratorParams
     from synthetic.writer import write_contract_folder
 
-    folder = work_dir / f"{'heldout' if heldout else 'train'}_{persons}_{seed}"
+    folder = work_dir / f"{world}_{persons}_{seed}"
     if (folder / "truth.parquet").exists():
         return folder
-    params = GeneratorParams.heldout() if heldout else GeneratorParams()
+    params = world_params(world)
     data = generate(persons, seed, params)
     write_contract_folder(data, folder / "input", seed=seed)
     noise = data.noise.drop(columns=["source", "record_id"]).add_prefix("noise_")
@@ -130,16 +141,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--heldout", action="store_true")
+    world_choice = parser.add_mutually_exclusive_group()
+    world_choice.add_argument("--world", choices=WORLDS, default="train")
+    world_choice.add_argument("--heldout", action="store_true", help="same as --world heldout")
     parser.add_argument("--work-dir", type=Path, default=WORK_DIR)
     parser.add_argument("--threshold", type=float, default=None)
     parser.add_argument("--no-breakdown", action="store_true")
     parser.add_argument("--top", type=int, default=15)
     args = parser.parse_args()
+    world = "heldout" if args.heldout else args.world
 
     times: dict[str, float] = {}
     clock = time.perf_counter()
-    folder = cached_input(args.persons, args.seed, args.heldout, args.work_dir)
+    folder = cached_input(args.persons, args.seed, world, args.work_dir)
     times["generate_or_cache"] = time.perf_counter() - clock
     clock = time.perf_counter()
     raw, _ = read_raw(folder / "input")
@@ -170,7 +184,7 @@ def main() -> None:
     candidate_codes = blocked.left * n + blocked.right
     true_codes = true_left * n + true_right
     in_candidates = np.isin(true_codes, candidate_codes)
-    print(f"{'heldout' if args.heldout else 'train'} persons={args.persons} seed={args.seed} "
+    print(f"{world} persons={args.persons} seed={args.seed} "
           f"records={n} quarantined={len(quarantine)} threshold={settings.match_threshold}")
     print(f"pairwise precision={scores['precision']:.4f} recall={scores['recall']:.4f} "
           f"f1={scores['f1']:.4f} (true pairs {scores['true_pairs']}, predicted "
