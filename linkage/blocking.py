@@ -5,7 +5,10 @@ A block of at most ``cap`` rows yields all its pairs. A larger block is split on
 ``split_key`` (composite key: block, split key); a sub-block still larger than ``cap`` (or an
 oversize block of a rule without split key) falls back to a sorted-neighbourhood window: each
 row in split-key order is paired with its next ``window`` rows, so the work is O(n * window).
-Pairs are deduplicated across rules (code left * n + right, sorted and deduplicated).
+Pairs are deduplicated across rules (code left * n + right, sorted and deduplicated): each
+rule's codes are merged into the sorted union as the rule is done, so no rule's codes are kept.
+Row positions are int32 (int64 from 2**31 records on) and the rule mask the smallest unsigned
+integer holding one bit per rule: at 1M records the union holds tens of millions of pairs.
 """
 from __future__ import annotations
 
@@ -17,6 +20,9 @@ import pandas as pd
 from linkage.settings import BlockingRule, KeyFn
 
 DEFAULT_WINDOW = 50
+MAX_RULES = 63
+SPLIT_CHUNK = 1 << 24
+"""Codes per chunk when splitting pair codes into row positions (bounds the int64 temporaries)."""
 
 
 @dataclass(frozen=True)
@@ -77,17 +83,18 @@ def window_pairs(rows: np.ndarray, starts: np.ndarray, sizes: np.ndarray,
     counts = np.maximum(counts, 0)
     total = int(counts.sum())
     if total == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return rows[:0], rows[:0]
     source = np.repeat(np.arange(rows.size, dtype=np.int64), counts)
     first_of_source = np.repeat(np.cumsum(counts) - counts, counts)
     offset = np.arange(total, dtype=np.int64) - first_of_source + 1
     return rows[source], rows[source + offset]
 
 
-def _rule_pairs(df: pd.DataFrame, rule: BlockingRule, cap: int,
-                window: int) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+def _rule_pairs(df: pd.DataFrame, rule: BlockingRule, cap: int, window: int,
+                positions: np.dtype) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+    """Pairs (row positions as ``positions``) of one rule, and what the rule's blocks were."""
     keys = np.asarray(rule.key(df), dtype=np.int64)
-    rows = np.flatnonzero(keys >= 0)
+    rows = np.flatnonzero(keys >= 0).astype(positions)
     order = rows[np.argsort(keys[rows], kind="stable")]
     starts, sizes = _group_bounds(keys[order])
     info = {"blocks": int(starts.size), "largest_block": int(sizes.max(initial=0)),
@@ -129,6 +136,48 @@ def _link_only_values(df: pd.DataFrame, link_only: str | np.ndarray | None) -> n
     return pd.factorize(values, use_na_sentinel=True)[0]
 
 
+def index_dtype(n_records: int) -> np.dtype:
+    """int32 row positions while they fit, else int64."""
+    return np.dtype(np.int32) if n_records < 2**31 else np.dtype(np.int64)
+
+
+def mask_dtype(n_rules: int) -> np.dtype:
+    """Smallest unsigned integer with one bit per rule; int64 past 32 rules (numpy does not mix
+    uint64 with int64 in bitwise operations)."""
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        if n_rules <= np.iinfo(dtype).bits:
+            return np.dtype(dtype)
+    return np.dtype(np.int64)
+
+
+def merge_sorted_codes(codes: np.ndarray, mask: np.ndarray, rule_codes: np.ndarray,
+                       bit: np.integer) -> tuple[np.ndarray, np.ndarray, int]:
+    """Union of the sorted distinct ``codes`` (rule ``mask`` per code) with a rule's sorted distinct
+    ``rule_codes``: ``bit`` is set on the codes the rule shares and new codes are inserted in
+    order with mask ``bit``. Returns the union, its mask and the number of new codes."""
+    position = np.searchsorted(codes, rule_codes)
+    found = np.zeros(rule_codes.size, dtype=bool)
+    inside = np.flatnonzero(position < codes.size)
+    found[inside] = codes[position[inside]] == rule_codes[inside]
+    mask[position[found]] |= bit
+    new = ~found
+    new_position = position[new]
+    del position, found, inside
+    return (np.insert(codes, new_position, rule_codes[new]), np.insert(mask, new_position, bit),
+            int(new_position.size))
+
+
+def split_codes(codes: np.ndarray, n: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions (code // n, code % n) as ``dtype``, a chunk of codes at a time."""
+    left = np.empty(codes.size, dtype=dtype)
+    right = np.empty(codes.size, dtype=dtype)
+    for start in range(0, codes.size, SPLIT_CHUNK):
+        part = slice(start, start + SPLIT_CHUNK)
+        quotient, remainder = np.divmod(codes[part], n)
+        left[part], right[part] = quotient, remainder
+    return left, right
+
+
 def candidate_pairs(df: pd.DataFrame, rules: list[BlockingRule], cap: int,
                     link_only: str | np.ndarray | None = None,
                     window: int = DEFAULT_WINDOW) -> CandidatePairs:
@@ -139,28 +188,31 @@ def candidate_pairs(df: pd.DataFrame, rules: list[BlockingRule], cap: int,
     """
     n = len(df)
     side = _link_only_values(df, link_only)
-    if len(rules) > 63:
-        raise ValueError(f"at most 63 blocking rules are supported, got {len(rules)}")
+    if len(rules) > MAX_RULES:
+        raise ValueError(f"at most {MAX_RULES} blocking rules are supported, got {len(rules)}")
+    positions = index_dtype(n)
+    masks = mask_dtype(len(rules))
     codes = np.zeros(0, np.int64)
-    per_rule: list[np.ndarray] = []
+    rule_mask = np.zeros(0, masks)
     stats: list[RuleStats] = []
-    for rule in rules:
-        left, right, info = _rule_pairs(df, rule, cap, window)
+    for index, rule in enumerate(rules):
+        left, right, info = _rule_pairs(df, rule, cap, window, positions)
         lo, hi = np.minimum(left, right), np.maximum(left, right)
+        del left, right
         keep = lo != hi
         if side is not None:
             keep &= side[lo] != side[hi]
-        rule_codes = sorted_unique(lo[keep] * n + hi[keep])
-        per_rule.append(rule_codes)
-        before = codes.size
-        codes = rule_codes if before == 0 else sorted_unique(np.concatenate((codes, rule_codes)))
-        stats.append(RuleStats(rule=rule.name, pairs=int(rule_codes.size),
-                               new_pairs=int(codes.size - before), **info))
-    rule_mask = np.zeros(codes.size, dtype=np.int64)
-    for index, rule_codes in enumerate(per_rule):
-        rule_mask[np.searchsorted(codes, rule_codes)] |= np.int64(1) << index
-    return CandidatePairs(left=codes // n if n else codes, right=codes % n if n else codes,
-                          stats=stats, rule_mask=rule_mask)
+        rule_codes = lo[keep].astype(np.int64)
+        rule_codes *= n
+        rule_codes += hi[keep]
+        del lo, hi, keep
+        rule_codes = sorted_unique(rule_codes)
+        codes, rule_mask, new_pairs = merge_sorted_codes(codes, rule_mask, rule_codes,
+                                                         masks.type(1 << index))
+        stats.append(RuleStats(rule=rule.name, pairs=int(rule_codes.size), new_pairs=new_pairs, **info))
+        del rule_codes
+    left, right = split_codes(codes, max(n, 1), positions)
+    return CandidatePairs(left=left, right=right, stats=stats, rule_mask=rule_mask)
 
 
 def column_key(*columns: str) -> KeyFn:

@@ -168,7 +168,7 @@ def cluster(n_records: int, left: np.ndarray, right: np.ndarray, match_probabili
     """Cluster label (0..k-1, in order of first record) per record; see the module docstring."""
     stats = stats if stats is not None else ClusterStats()
     keys, predicate = _constraints(settings, df)
-    roots = _merge(n_records, np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64),
+    roots = _merge(n_records, np.asarray(left), np.asarray(right),
                    np.asarray(match_probability, dtype=np.float64),
                    np.asarray(match_weight, dtype=np.float64), df, keys, predicate,
                    settings.match_threshold,
@@ -182,15 +182,23 @@ def _merge(n: int, left: np.ndarray, right: np.ndarray, probability: np.ndarray,
            weight: np.ndarray, df: pd.DataFrame, keys: np.ndarray | None,
            predicate: PairPredicate | None, threshold: float, min_support: float,
            cross_limit: float, verify_limit: int, stats: ClusterStats) -> np.ndarray:
-    """Root record per record after best-first constrained merging."""
-    lo, hi = np.minimum(left, right), np.maximum(left, right)
+    """Root record per record after best-first constrained merging (record positions of any
+    integer dtype)."""
     strong = np.flatnonzero(probability >= threshold)
     # Only records with a strong edge ever join a cluster, so only pairs between two such
-    # records can cross two clusters being merged: the adjacency needs no other pair.
+    # records can cross two clusters being merged or lie inside a cluster: the loop, the
+    # adjacency and the re-verification need no other pair, and the rest is never copied.
     joins = np.zeros(n, dtype=bool)
-    joins[lo[strong]] = joins[hi[strong]] = True
-    between = joins[lo] & joins[hi]
-    adjacency = _Adjacency.build(n, lo[between], hi[between], probability[between])
+    joins[left[strong]] = joins[right[strong]] = True
+    del strong
+    between = np.flatnonzero(joins[left] & joins[right])
+    lo, hi = left[between], right[between]
+    np.minimum(lo, right[between], out=lo)
+    np.maximum(hi, left[between], out=hi)
+    probability, weight = probability[between], weight[between]
+    del between, joins
+    adjacency = _Adjacency.build(n, lo, hi, probability)
+    strong = np.flatnonzero(probability >= threshold)
     strong = strong[np.argsort(-weight[strong], kind="stable")]
     edge_conflict = (np.asarray(predicate(df, lo[strong], hi[strong]), dtype=bool)
                      if predicate is not None and strong.size else np.zeros(strong.size, bool))

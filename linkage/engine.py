@@ -26,8 +26,9 @@ class LinkageResult:
 
 def pairs_frame(left: np.ndarray, right: np.ndarray, levels: np.ndarray, weight: np.ndarray,
                 probability: np.ndarray, settings: LinkageSettings) -> pd.DataFrame:
-    """left, right, one ``<name>_level`` column per comparison, match_weight, match_probability."""
-    frame = pd.DataFrame({"left": left, "right": right})
+    """left, right (int64), one ``<name>_level`` column per comparison, match_weight,
+    match_probability."""
+    frame = pd.DataFrame({"left": left.astype(np.int64), "right": right.astype(np.int64)})
     for k, comparison in enumerate(settings.comparisons):
         frame[f"{comparison.name}_level"] = levels[:, k]
     frame["match_weight"] = weight
@@ -35,36 +36,59 @@ def pairs_frame(left: np.ndarray, right: np.ndarray, levels: np.ndarray, weight:
     return frame
 
 
+SCORE_CHUNK = 1 << 24
+"""Pairs per scoring call: bounds score's float64 temporaries to a chunk, not every pair."""
+
+
+def chunked_score(model: FSModel, df: pd.DataFrame, left: np.ndarray, right: np.ndarray,
+                  levels: np.ndarray, chunk: int = SCORE_CHUNK) -> tuple[np.ndarray, np.ndarray]:
+    """``fellegi_sunter.score`` a chunk of pairs at a time, into two preallocated arrays."""
+    weight = np.empty(left.size, dtype=np.float64)
+    probability = np.empty(left.size, dtype=np.float64)
+    for start in range(0, left.size, chunk):
+        part = slice(start, start + chunk)
+        weight[part], probability[part] = score(model, df, left[part], right[part], levels[part])
+    return weight, probability
+
+
 def link(df: pd.DataFrame, settings: LinkageSettings) -> LinkageResult:
-    """Run the whole engine on ``df`` (row position = record index)."""
+    """Run the whole engine on ``df`` (row position = record index).
+
+    Each pair-sized array is dropped as soon as its last reader is done (the rule mask after
+    training, the level matrix once the kept pairs' levels are taken), so at most one
+    generation of them is resident at a time.
+    """
     df = df.reset_index(drop=True)
     timer = StageTimer()
     lap, timings = timer.lap, timer.seconds
 
     candidates = candidate_pairs(df, settings.blocking_rules, settings.block_cap,
                                  link_only=settings.link_only_column)
+    left, right, blocking_stats, n_candidates = (candidates.left, candidates.right,
+                                                 candidates.stats, len(candidates))
     lap("blocking")
-    levels = comparison_levels(df, candidates.left, candidates.right, settings.comparisons)
+    levels = comparison_levels(df, left, right, settings.comparisons)
     lap("compare")
     model = train(df, candidates, levels, settings)
+    del candidates
     lap("train")
-    weight, probability = score(model, df, candidates.left, candidates.right, levels)
+    weight, probability = chunked_score(model, df, left, right, levels)
+    keep = np.flatnonzero(probability >= settings.pairs_floor)
+    kept_levels = levels[keep]
+    del levels
     lap("score")
     cluster_stats = ClusterStats()
-    labels = cluster(len(df), candidates.left, candidates.right, probability, weight, df,
-                     settings, stats=cluster_stats)
+    labels = cluster(len(df), left, right, probability, weight, df, settings, stats=cluster_stats)
     lap("cluster")
-    keep = probability >= settings.pairs_floor
-    pairs = pairs_frame(candidates.left[keep], candidates.right[keep], levels[keep],
-                        weight[keep], probability[keep], settings)
+    pairs = pairs_frame(left[keep], right[keep], kept_levels, weight[keep], probability[keep], settings)
     lap("pairs_frame")
     stats = {
         "records": len(df),
-        "candidate_pairs": len(candidates),
-        "pairs_kept": int(keep.sum()),
-        "pairs_at_threshold": int((probability >= settings.match_threshold).sum()),
+        "candidate_pairs": n_candidates,
+        "pairs_kept": int(keep.size),
+        "pairs_at_threshold": int(np.count_nonzero(probability >= settings.match_threshold)),
         "clusters": int(labels.max() + 1) if labels.size else 0,
-        "blocking": [asdict(rule) for rule in candidates.stats],
+        "blocking": [asdict(rule) for rule in blocking_stats],
         "clustering": asdict(cluster_stats),
         "em_sessions": [{key: value for key, value in session.items() if key != "trained"}
                         for session in model.sessions],

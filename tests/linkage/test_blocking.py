@@ -4,7 +4,8 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from linkage.blocking import candidate_pairs, column_key, sorted_unique, window_pairs
+from linkage.blocking import (candidate_pairs, column_key, index_dtype, mask_dtype, merge_sorted_codes,
+                              sorted_unique, split_codes, window_pairs)
 from linkage.settings import BlockingRule
 
 
@@ -77,3 +78,53 @@ def test_sorted_unique_and_column_key_missing_parts():
     df = pd.DataFrame({"a": ["x", "x", None], "b": ["1", "2", "1"]})
     key = column_key("a", "b")(df)
     assert key[2] == -1 and key[0] != key[1] and min(key[:2]) >= 0
+
+
+def test_merging_a_rule_sets_its_bit_on_shared_codes_and_inserts_new_ones_in_order():
+    codes = np.array([3, 7, 20], dtype=np.int64)
+    mask = np.array([1, 1, 1], dtype=np.uint8)
+    merged, merged_mask, new = merge_sorted_codes(codes, mask, np.array([0, 7, 21, 22]), np.uint8(2))
+    assert merged.tolist() == [0, 3, 7, 20, 21, 22]
+    assert merged_mask.tolist() == [2, 1, 3, 1, 2, 2]
+    assert new == 3 and merged_mask.dtype == np.uint8
+    empty, empty_mask, first = merge_sorted_codes(np.zeros(0, np.int64), np.zeros(0, np.uint8),
+                                                  np.array([4, 9]), np.uint8(1))
+    assert empty.tolist() == [4, 9] and empty_mask.tolist() == [1, 1] and first == 2
+
+
+def test_split_codes_gives_row_positions_across_chunks(monkeypatch):
+    monkeypatch.setattr("linkage.blocking.SPLIT_CHUNK", 3)
+    n = 1_000_003
+    left = np.array([0, 5, 999_999, 1_000_001, 7, 8, 9])
+    right = np.array([1, 1_000_002, 1_000_000, 1_000_002, 8, 9, 10])
+    got_left, got_right = split_codes(left.astype(np.int64) * n + right, n, np.dtype(np.int32))
+    assert got_left.dtype == got_right.dtype == np.int32
+    assert got_left.tolist() == left.tolist() and got_right.tolist() == right.tolist()
+
+
+def test_positions_are_int32_and_the_rule_mask_as_small_as_the_rules_allow():
+    assert index_dtype(1_000_000) == np.int32 and index_dtype(2**31) == np.int64
+    assert [mask_dtype(k) for k in (1, 8, 9, 16, 17, 32, 33, 63)] == [
+        np.uint8, np.uint8, np.uint16, np.uint16, np.uint32, np.uint32, np.int64, np.int64]
+    df = pd.DataFrame({f"c{r}": ["x", "x", "y"] for r in range(9)})
+    rules = [BlockingRule(f"c{r}", column_key(f"c{r}")) for r in range(9)]
+    result = candidate_pairs(df, rules, cap=10)
+    assert result.left.dtype == result.right.dtype == np.int32
+    assert result.rule_mask.dtype == np.uint16 and result.rule_mask.tolist() == [2**9 - 1]
+
+
+def test_union_of_many_overlapping_rules_matches_a_set_union():
+    rng = np.random.default_rng(5)
+    n = 3_000
+    df = pd.DataFrame({f"c{r}": rng.integers(0, 40 + 30 * r, n).astype(str) for r in range(5)})
+    rules = [BlockingRule(f"c{r}", column_key(f"c{r}")) for r in range(5)]
+    result = candidate_pairs(df, rules, cap=500)
+    expected: dict[tuple[int, int], int] = {}
+    for bit, rule in enumerate(rules):
+        alone = candidate_pairs(df, [rule], cap=500)
+        for pair in zip(alone.left.tolist(), alone.right.tolist()):
+            expected[pair] = expected.get(pair, 0) | (1 << bit)
+    pairs = list(zip(result.left.tolist(), result.right.tolist()))
+    assert pairs == sorted(expected)
+    assert result.rule_mask.tolist() == [expected[pair] for pair in pairs]
+    assert [s.pairs for s in result.stats] == [len(candidate_pairs(df, [r], cap=500)) for r in rules]

@@ -87,3 +87,21 @@ def test_cluster_merged_past_the_cross_limit_is_verified_and_split_at_its_weakes
                   _settings(cannot_link=different_ids), df=df, stats=stats, cross_limit=1)
     assert stats.clusters_reverified == 1 and stats.clusters_resplit == 1
     assert labels[0] == labels[1] == labels[2] != labels[3]
+
+
+def test_int32_positions_in_either_order_cluster_as_int64_ordered_pairs_do():
+    rng = np.random.default_rng(8)
+    n = 300
+    df = pd.DataFrame({"id": np.where(rng.random(n) < 0.3, rng.integers(0, 20, n), -1)})
+    left, right = rng.integers(0, n, 3000), rng.integers(0, n, 3000)
+    keep = left != right
+    left, right = left[keep], right[keep]
+    probability = rng.uniform(0.0, 1.0, left.size)
+    weight = np.log2(probability / (1 - probability))
+    settings = _settings(cannot_link=CannotLink(keys=(lambda frame: frame["id"].to_numpy(),)))
+    ordered = cluster(n, np.minimum(left, right), np.maximum(left, right), probability, weight, df,
+                      settings, min_support=0.3)
+    compact = cluster(n, left.astype(np.int32), right.astype(np.int32), probability, weight, df,
+                      settings, min_support=0.3)
+    assert np.array_equal(ordered, compact)
+    assert len(set(ordered.tolist())) < n

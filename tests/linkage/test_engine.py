@@ -2,9 +2,11 @@
 import numpy as np
 import pandas as pd
 
-from linkage.blocking import column_key
+from linkage.blocking import candidate_pairs, column_key
 from linkage.compare import exact_match, string_similarity
-from linkage.engine import link
+from linkage.compare import comparison_levels
+from linkage.engine import chunked_score, link
+from linkage.fellegi_sunter import score, train
 from linkage.evaluate import pairwise_scores
 from linkage.settings import BlockingRule, Comparison, LinkageSettings
 
@@ -58,6 +60,7 @@ def test_pairs_frame_has_levels_weights_and_respects_the_floor():
                                    "match_weight", "match_probability"]
     assert (pairs["match_probability"] >= 0.05).all()
     assert (pairs["left"] < pairs["right"]).all()
+    assert pairs["left"].dtype == pairs["right"].dtype == np.int64
     assert pairs["name_level"].dtype == np.int8
 
 
@@ -67,3 +70,15 @@ def test_empty_and_single_record_tables_link_to_nothing():
         result = link(df, _settings())
         assert result.labels.tolist() == list(range(n))
         assert len(result.pairs) == 0
+
+
+def test_scoring_a_chunk_at_a_time_gives_the_unchunked_scores():
+    df = _records(150, seed=5)
+    settings = _settings()
+    pairs = candidate_pairs(df, settings.blocking_rules, settings.block_cap)
+    levels = comparison_levels(df, pairs.left, pairs.right, settings.comparisons)
+    model = train(df, pairs, levels, settings)
+    weight, probability = score(model, df, pairs.left, pairs.right, levels)
+    chunked_weight, chunked_probability = chunked_score(model, df, pairs.left, pairs.right, levels, chunk=7)
+    assert len(pairs) > 7
+    assert np.array_equal(weight, chunked_weight) and np.array_equal(probability, chunked_probability)
