@@ -6,6 +6,9 @@ similarities are applied on float64 values (rapidfuzz's float32 default rounds 0
 """
 from __future__ import annotations
 
+import contextvars
+import os
+from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from typing import Callable, Sequence
 
@@ -218,17 +221,38 @@ def first_agreement(*fns: ComparisonFn, missing_if_all_missing: bool = True) -> 
 
 
 def comparison_levels(df: pd.DataFrame, left: np.ndarray, right: np.ndarray,
-                      comparisons: list[Comparison], chunk: int = CHUNK_PAIRS) -> np.ndarray:
-    """int8 matrix (n_pairs, n_comparisons) of levels, computed ``chunk`` pairs at a time."""
-    left = np.asarray(left, dtype=np.int64)
-    right = np.asarray(right, dtype=np.int64)
+                      comparisons: list[Comparison], chunk: int = CHUNK_PAIRS,
+                      workers: int | None = None) -> np.ndarray:
+    """int8 matrix (n_pairs, n_comparisons) of levels, computed ``chunk`` pairs at a time.
+
+    The first chunk is computed alone (it prepares the shared column arrays); the others run on
+    ``workers`` threads (default: one per CPU), each writing its own rows of the matrix. The
+    comparisons are numpy and rapidfuzz work that releases the GIL for most of its time.
+    """
+    left, right = np.asarray(left), np.asarray(right)
     out = np.empty((left.size, len(comparisons)), dtype=np.int8)
+    spans = [(begin, min(begin + chunk, left.size)) for begin in range(0, left.size, chunk)]
+
+    def fill(begin: int, end: int) -> None:
+        part_left = left[begin:end].astype(np.int64, copy=False)
+        part_right = right[begin:end].astype(np.int64, copy=False)
+        for column, comparison in enumerate(comparisons):
+            out[begin:end, column] = comparison.fn(df, part_left, part_right)
+
     token = _COLUMN_CACHE.set({})
     try:
-        for begin in range(0, left.size, chunk):
-            end = min(begin + chunk, left.size)
-            for column, comparison in enumerate(comparisons):
-                out[begin:end, column] = comparison.fn(df, left[begin:end], right[begin:end])
+        if spans:
+            fill(*spans[0])
+        threads = min(workers or os.cpu_count() or 1, len(spans) - 1)
+        if threads > 1:
+            with ThreadPoolExecutor(threads) as pool:
+                # each task runs in a copy of this context: it sees the same column cache
+                done = [pool.submit(contextvars.copy_context().run, fill, *span) for span in spans[1:]]
+                for future in done:
+                    future.result()
+        else:
+            for span in spans[1:]:
+                fill(*span)
     finally:
         _COLUMN_CACHE.reset(token)
     return out

@@ -5,7 +5,7 @@ from rapidfuzz.distance import JaroWinkler
 
 from linkage.compare import (absolute_difference, agreement, bands, comparison_levels,
                              date_difference, edit_distance, exact_match, first_agreement,
-                             string_similarity)
+                             string_similarity, text_values)
 from linkage.settings import Comparison
 
 FRAME = pd.DataFrame({
@@ -67,3 +67,27 @@ def test_comparison_levels_chunks_give_the_same_matrix():
     chunked = comparison_levels(FRAME, LEFT, RIGHT, comparisons, chunk=2)
     assert whole.shape == (5, 2) and whole.dtype == np.int8
     assert np.array_equal(whole, chunked)
+
+
+def test_comparison_levels_on_threads_give_the_same_matrix_from_int32_positions():
+    comparisons = [Comparison("name", ("else", "close", "exact"), string_similarity("name", (0.9,))),
+                   Comparison("born", ("else", "near", "same"), date_difference("born", (5,)))]
+    whole = comparison_levels(FRAME, LEFT, RIGHT, comparisons, workers=1)
+    threaded = comparison_levels(FRAME, LEFT.astype(np.int32), RIGHT.astype(np.int32), comparisons,
+                                 chunk=1, workers=2)
+    assert np.array_equal(whole, threaded)
+    assert whole[:, 1].tolist() == [1, -1, -1, 0, 2]
+
+
+def test_comparison_levels_threads_share_one_prepared_column():
+    prepared = []
+
+    def name_present(df, left, right):
+        values = text_values(df, "name")
+        prepared.append(id(values))
+        return (pd.notna(values[left]) & pd.notna(values[right])).astype(np.int8)
+
+    levels = comparison_levels(FRAME, LEFT, RIGHT, [Comparison("name", ("no", "yes"), name_present)],
+                               chunk=1, workers=2)
+    assert levels[:, 0].tolist() == [1, 0, 0, 1, 1]
+    assert len(prepared) == 5 and len(set(prepared)) == 1
