@@ -33,7 +33,8 @@ hard constraints as keys. Rejected pairs of clusters are remembered until one of
 Cost: one sort of the edges, a Python loop over the edges above the threshold with O(1)
 work per edge, and for merges involving a larger cluster numpy work proportional to the
 scored pairs of the smaller one (small-into-large: O(E log n) overall) plus the bounded
-predicate cross product.
+predicate cross product. Memory: only the pairs inside one connected component of the strong
+edges are copied and put in the adjacency (at 100k roster records 5% of the candidate pairs).
 """
 from __future__ import annotations
 
@@ -42,6 +43,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from linkage.settings import KeyFn, LinkageSettings, PairPredicate
 
@@ -49,6 +52,8 @@ CROSS_LIMIT = 20_000
 VERIFY_LIMIT = 3_000
 SMALL_CLUSTER = 32
 SMALL_DEGREE = 256
+COMPONENT_CHUNK = 1 << 24
+"""Pairs per chunk when comparing the components of their two records."""
 
 
 @dataclass(frozen=True)
@@ -178,25 +183,36 @@ def cluster(n_records: int, left: np.ndarray, right: np.ndarray, match_probabili
     return pd.factorize(roots)[0].astype(np.int64)
 
 
+def pairs_within_components(n: int, left: np.ndarray, right: np.ndarray,
+                            strong: np.ndarray) -> np.ndarray:
+    """Positions of the pairs whose two records lie in one connected component of the
+    ``strong`` pairs (a record without a strong pair is a component of its own)."""
+    edges = np.flatnonzero(strong)
+    graph = coo_matrix((np.ones(edges.size, dtype=bool), (left[edges], right[edges])), shape=(n, n))
+    _, component = connected_components(graph, directed=False)
+    within = np.zeros(left.size, dtype=bool)
+    for start in range(0, left.size, COMPONENT_CHUNK):
+        part = slice(start, start + COMPONENT_CHUNK)
+        within[part] = component[left[part]] == component[right[part]]
+    return np.flatnonzero(within)
+
+
 def _merge(n: int, left: np.ndarray, right: np.ndarray, probability: np.ndarray,
            weight: np.ndarray, df: pd.DataFrame, keys: np.ndarray | None,
            predicate: PairPredicate | None, threshold: float, min_support: float,
            cross_limit: float, verify_limit: int, stats: ClusterStats) -> np.ndarray:
     """Root record per record after best-first constrained merging (record positions of any
     integer dtype)."""
-    strong = np.flatnonzero(probability >= threshold)
-    # Only records with a strong edge ever join a cluster, so only pairs between two such
-    # records can cross two clusters being merged or lie inside a cluster: the loop, the
-    # adjacency and the re-verification need no other pair, and the rest is never copied.
-    joins = np.zeros(n, dtype=bool)
-    joins[left[strong]] = joins[right[strong]] = True
-    del strong
-    between = np.flatnonzero(joins[left] & joins[right])
-    lo, hi = left[between], right[between]
-    np.minimum(lo, right[between], out=lo)
-    np.maximum(hi, left[between], out=hi)
-    probability, weight = probability[between], weight[between]
-    del between, joins
+    # Two clusters merge only over a strong edge, so every cluster lies inside one connected
+    # component of the strong edges, and so does every pair crossing two clusters being merged
+    # or lying inside a cluster: the loop, the adjacency and the re-verification need no pair
+    # between two components, and those (most pairs) are never copied.
+    within = pairs_within_components(n, left, right, probability >= threshold)
+    lo, hi = left[within], right[within]
+    np.minimum(lo, right[within], out=lo)
+    np.maximum(hi, left[within], out=hi)
+    probability, weight = probability[within], weight[within]
+    del within
     adjacency = _Adjacency.build(n, lo, hi, probability)
     strong = np.flatnonzero(probability >= threshold)
     strong = strong[np.argsort(-weight[strong], kind="stable")]

@@ -2,7 +2,7 @@
 import numpy as np
 import pandas as pd
 
-from linkage.clustering import CannotLink, ClusterStats, cluster
+from linkage.clustering import CannotLink, ClusterStats, cluster, pairs_within_components
 from linkage.settings import LinkageSettings
 
 
@@ -105,3 +105,47 @@ def test_int32_positions_in_either_order_cluster_as_int64_ordered_pairs_do():
                       settings, min_support=0.3)
     assert np.array_equal(ordered, compact)
     assert len(set(ordered.tolist())) < n
+
+
+def test_pairs_within_components_of_the_strong_pairs():
+    left = np.array([0, 0, 0, 1, 3, 2], dtype=np.int32)
+    right = np.array([1, 1, 2, 2, 4, 4], dtype=np.int32)
+    strong = np.array([True, True, False, False, False, True])
+    assert pairs_within_components(5, left, right, strong).tolist() == [0, 1, 5]
+    assert pairs_within_components(0, left[:0], right[:0], strong[:0]).size == 0
+
+
+def test_pairs_between_components_change_nothing_even_when_clusters_are_reverified():
+    rng = np.random.default_rng(4)
+    n = 200
+    ids = np.where(rng.random(n) < 0.4, rng.integers(0, 15, n), -1)
+    df = pd.DataFrame({"id": ids})
+
+    def different_ids(frame, left, right):
+        values = frame["id"].to_numpy()
+        return (values[left] >= 0) & (values[right] >= 0) & (values[left] != values[right])
+
+    group = np.arange(n) // 5  # strong pairs only inside groups of five records
+    inner = [(a, b) for a in range(n) for b in range(a + 1, n) if group[a] == group[b]]
+    left = np.array([a for a, _ in inner])
+    right = np.array([b for _, b in inner])
+    probability = rng.uniform(0.2, 0.999, left.size)
+    extra_left, extra_right = rng.integers(0, n, 2000), rng.integers(0, n, 2000)
+    across = group[extra_left] != group[extra_right]
+    extra_left, extra_right = extra_left[across], extra_right[across]
+    extra_probability = rng.uniform(0.0, 0.5, extra_left.size)  # below the 0.9 threshold
+    settings = _settings(cannot_link=different_ids)
+
+    def run(lefts, rights, probabilities):
+        stats = ClusterStats()
+        weight = np.log2(probabilities / (1 - probabilities))
+        labels = cluster(n, lefts, rights, probabilities, weight, df, settings, min_support=0.5,
+                         stats=stats, cross_limit=1)
+        return labels, stats
+
+    alone, alone_stats = run(left, right, probability)
+    mixed, mixed_stats = run(np.concatenate((left, extra_left)), np.concatenate((right, extra_right)),
+                             np.concatenate((probability, extra_probability)))
+    assert alone_stats.clusters_reverified > 0 and len(set(alone.tolist())) < n
+    assert np.array_equal(alone, mixed)
+    assert alone_stats.merges == mixed_stats.merges
