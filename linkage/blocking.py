@@ -21,7 +21,8 @@ from linkage.settings import BlockingRule, KeyFn
 
 DEFAULT_WINDOW = 50
 MAX_RULES = 63
-SPLIT_CHUNK = 1 << 24
+SPLIT_CHUNK = 1 << 22
+"""Codes per chunk when splitting pair codes into row positions (bounds the int64 temporaries)."""
 """Codes per chunk when splitting pair codes into row positions (bounds the int64 temporaries)."""
 
 
@@ -54,7 +55,11 @@ class CandidatePairs:
 
 def sorted_unique(codes: np.ndarray) -> np.ndarray:
     """Sorted distinct values (sort-based: numpy 2's hash-based np.unique is slow on pair codes)."""
-    codes = np.sort(codes)
+    return distinct_of_sorted(np.sort(codes))
+
+
+def distinct_of_sorted(codes: np.ndarray) -> np.ndarray:
+    """The distinct values of a sorted array."""
     if codes.size == 0:
         return codes
     return codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
@@ -84,10 +89,15 @@ def window_pairs(rows: np.ndarray, starts: np.ndarray, sizes: np.ndarray,
     total = int(counts.sum())
     if total == 0:
         return rows[:0], rows[:0]
-    source = np.repeat(np.arange(rows.size, dtype=np.int64), counts)
-    first_of_source = np.repeat(np.cumsum(counts) - counts, counts)
-    offset = np.arange(total, dtype=np.int64) - first_of_source + 1
-    return rows[source], rows[source + offset]
+    # pair k of source row i (k-th of its counts[i] pairs, its pairs starting at first[i]) is
+    # (i, i + 1 + k) = (i, k' - (first[i] - i) + 1) with k' = first[i] + k its pair number
+    steps = np.dtype(np.int32) if total + rows.size < 2**31 else np.dtype(np.int64)
+    first = np.cumsum(counts) - counts
+    left = rows[np.repeat(np.arange(rows.size, dtype=steps), counts)]
+    partner = np.arange(total, dtype=steps)
+    partner -= np.repeat((first - np.arange(rows.size)).astype(steps), counts)
+    partner += 1
+    return left, rows[partner]
 
 
 def _rule_pairs(df: pd.DataFrame, rule: BlockingRule, cap: int, window: int,
@@ -206,7 +216,8 @@ def candidate_pairs(df: pd.DataFrame, rules: list[BlockingRule], cap: int,
         rule_codes *= n
         rule_codes += hi[keep]
         del lo, hi, keep
-        rule_codes = sorted_unique(rule_codes)
+        rule_codes.sort()
+        rule_codes = distinct_of_sorted(rule_codes)
         codes, rule_mask, new_pairs = merge_sorted_codes(codes, rule_mask, rule_codes,
                                                          masks.type(1 << index))
         stats.append(RuleStats(rule=rule.name, pairs=int(rule_codes.size), new_pairs=new_pairs, **info))

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -152,8 +153,9 @@ class _Adjacency:
         source = np.concatenate((lo, hi))
         order = np.argsort(source, kind="stable")
         indptr = np.concatenate(([0], np.cumsum(np.bincount(source, minlength=n))))
+        del source
         neighbour = np.concatenate((hi, lo))[order]
-        probability = np.concatenate((probability, probability))[order]
+        probability = np.take(probability, order, mode="wrap")  # entry k of both halves
         return cls(indptr=indptr, neighbour=neighbour, probability=probability,
                    indptr_list=indptr.tolist())
 
@@ -211,11 +213,13 @@ def _merge(n: int, left: np.ndarray, right: np.ndarray, probability: np.ndarray,
     lo, hi = left[within], right[within]
     np.minimum(lo, right[within], out=lo)
     np.maximum(hi, left[within], out=hi)
-    probability, weight = probability[within], weight[within]
+    probability = probability[within]
+    # strong edges best first; the weights serve only this order (and, through it, the
+    # re-verification's), so they are never copied for the other pairs
+    strong = np.flatnonzero(probability >= threshold)
+    strong = strong[np.argsort(-weight[within[strong]], kind="stable")]
     del within
     adjacency = _Adjacency.build(n, lo, hi, probability)
-    strong = np.flatnonzero(probability >= threshold)
-    strong = strong[np.argsort(-weight[strong], kind="stable")]
     edge_conflict = (np.asarray(predicate(df, lo[strong], hi[strong]), dtype=bool)
                      if predicate is not None and strong.size else np.zeros(strong.size, bool))
     clusters = _Clusters(n, keys)
@@ -253,10 +257,28 @@ def _merge(n: int, left: np.ndarray, right: np.ndarray, probability: np.ndarray,
         stats.merges += 1
     stats.seconds_loop += time.perf_counter() - started
     roots = clusters.root_array
+    rank = best_first_rank(strong) if clusters.unverified else None
     for root in sorted(clusters.unverified):
         _reverify(np.asarray(clusters.members[root], dtype=np.int64), roots, lo, hi, probability,
-                  weight, df, keys, predicate, threshold, min_support, verify_limit, stats)
+                  rank, df, keys, predicate, threshold, min_support, verify_limit, stats)
     return roots
+
+
+def best_first_rank(order: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """Function giving each position its index in ``order`` (distinct positions), and
+    ``order.size`` to a position not in it."""
+    by_position = np.argsort(order, kind="stable")
+    sorted_positions = order[by_position]
+
+    def rank(positions: np.ndarray) -> np.ndarray:
+        index = np.searchsorted(sorted_positions, positions)
+        found = index < order.size
+        found[found] = sorted_positions[index[found]] == positions[found]
+        ranks = np.full(positions.size, order.size, dtype=np.int64)
+        ranks[found] = by_position[index[found]]
+        return ranks
+
+    return rank
 
 
 def _cross_check(clusters: _Clusters, big: int, small: int, adjacency: _Adjacency,
@@ -320,11 +342,12 @@ def _crossing_numpy(clusters: _Clusters, big: int, members: list[int], adjacency
 
 
 def _reverify(members: np.ndarray, roots: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-              probability: np.ndarray, weight: np.ndarray, df: pd.DataFrame,
+              probability: np.ndarray, rank: Callable[[np.ndarray], np.ndarray], df: pd.DataFrame,
               keys: np.ndarray | None, predicate: PairPredicate, threshold: float,
               min_support: float, verify_limit: int, stats: ClusterStats) -> None:
     """Check every pair of a cluster merged without the full cross check; on a conflict,
-    cluster its records again with full checks (its weakest links give way)."""
+    cluster its records again with full checks (its weakest links give way). The strong edges
+    inside are taken in the order of the whole run (``rank``: best first)."""
     members = np.sort(members)
     size = members.size
     if size > verify_limit:
@@ -335,11 +358,12 @@ def _reverify(members: np.ndarray, roots: np.ndarray, lo: np.ndarray, hi: np.nda
     if not np.any(predicate(df, members[a], members[b])):
         return
     stats.clusters_resplit += 1
-    inside = np.isin(lo, members) & np.isin(hi, members)
+    inside = np.flatnonzero(np.isin(lo, members) & np.isin(hi, members))
     local_lo = np.searchsorted(members, lo[inside])
     local_hi = np.searchsorted(members, hi[inside])
     local_df = df.iloc[members].reset_index(drop=True)
     local_keys = None if keys is None else keys[members]
-    local_roots = _merge(size, local_lo, local_hi, probability[inside], weight[inside], local_df,
+    local_weight = -rank(inside).astype(np.float64)
+    local_roots = _merge(size, local_lo, local_hi, probability[inside], local_weight, local_df,
                          local_keys, predicate, threshold, min_support, np.inf, verify_limit, stats)
     roots[members] = members[local_roots]

@@ -128,3 +128,16 @@ def test_union_of_many_overlapping_rules_matches_a_set_union():
     assert pairs == sorted(expected)
     assert result.rule_mask.tolist() == [expected[pair] for pair in pairs]
     assert [s.pairs for s in result.stats] == [len(candidate_pairs(df, [r], cap=500)) for r in rules]
+
+
+def test_window_pairs_match_a_loop_with_singleton_groups_and_short_windows():
+    rng = np.random.default_rng(2)
+    sizes = rng.integers(1, 9, 60)
+    starts = np.cumsum(sizes) - sizes
+    window = rng.integers(0, 5, 60)
+    rows = rng.permutation(int(sizes.sum())).astype(np.int32)
+    left, right = window_pairs(rows, starts, sizes, window)
+    expected = [(rows[s + i], rows[s + j]) for s, size, w in zip(starts, sizes, window)
+                for i in range(size) for j in range(i + 1, min(i + w, size - 1) + 1)]
+    assert list(zip(left.tolist(), right.tolist())) == [(int(a), int(b)) for a, b in expected]
+    assert left.dtype == right.dtype == np.int32

@@ -2,7 +2,7 @@
 import numpy as np
 import pandas as pd
 
-from linkage.clustering import CannotLink, ClusterStats, cluster, pairs_within_components
+from linkage.clustering import CannotLink, ClusterStats, best_first_rank, cluster, pairs_within_components
 from linkage.settings import LinkageSettings
 
 
@@ -149,3 +149,9 @@ def test_pairs_between_components_change_nothing_even_when_clusters_are_reverifi
     assert alone_stats.clusters_reverified > 0 and len(set(alone.tolist())) < n
     assert np.array_equal(alone, mixed)
     assert alone_stats.merges == mixed_stats.merges
+
+
+def test_best_first_rank_gives_positions_their_place_in_the_order():
+    rank = best_first_rank(np.array([40, 7, 12, 3]))
+    assert rank(np.array([3, 7, 8, 12, 40, 99])).tolist() == [3, 1, 4, 2, 0, 4]
+    assert best_first_rank(np.zeros(0, np.int64))(np.array([5])).tolist() == [0]
