@@ -118,11 +118,12 @@ def test_a_relatives_number_shared_under_another_name_is_a_cannot_link():
     assert conflict.tolist() == [True, False]
 
 
-def test_referral_rules_pair_a_police_record_with_the_intake_two_days_later():
+def test_referral_rules_pair_a_police_record_with_an_intake_of_the_same_home_county_two_days_later():
     df = normalize_records(pd.DataFrame({
         "source": ["police", "station", "station", "police"], "record_id": ["p1", "s1", "s2", "p2"],
         "file": "f.csv", "row_number": [1, 1, 2, 2],
         "name": ["扎次", "扎西次仁", "扎西次仁", "扎西次仁"],
+        "home_address": ["日喀则市桑珠孜区", "日喀则地区日喀则市", "桑珠孜区", "桑珠孜区"],
         "event_date": ["2022-05-01", None, None, "2022-05-01"],
         "intake_date": [None, "2022-05-03", "2022-05-04", None],
     }))
@@ -130,5 +131,5 @@ def test_referral_rules_pair_a_police_record_with_the_intake_two_days_later():
     rules = [rule for rule in roster_settings().blocking_rules if rule.name.startswith("referral_")]
     pairs = candidate_pairs(df, rules, cap=100)
     found = set(zip(pairs.left.tolist(), pairs.right.tolist()))
-    assert (0, 1) in found and (1, 3) in found          # police then intake 2 days later
+    assert (0, 1) in found and (1, 3) in found          # police, then intake 2 days later, one county
     assert (0, 2) not in found and (2, 3) not in found  # 3 days later is not a referral
