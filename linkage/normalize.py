@@ -114,6 +114,26 @@ def _names_and_codes(raw_names: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
     return names, table_codes.iloc[rows].set_axis(raw_names.index)
 
 
+HOME_AREA_EXITS: tuple[str, ...] = ("escorted_home", "handed_over")
+
+
+def _with_destination_county(places: pd.DataFrame, destination: pd.Series, exit_type: pd.Series) -> pd.DataFrame:
+    """County from the destination of a station row escorted home or handed over (护送至日喀则市
+    桑珠孜区, 移交拉孜县民政局 name the home county) where the home address gives none, or only
+    a prefecture that the destination's county belongs to."""
+    need = (places["county_code"].isna() & exit_type.isin(HOME_AREA_EXITS) & destination.notna()).to_numpy()
+    if not need.any():
+        return places
+    blank = pd.Series(None, index=destination.index[need], dtype=object)
+    found = resolve_places(destination[need], blank, blank, blank)
+    known_prefecture = places.loc[need, "prefecture_code"]
+    usable = found["county_code"].notna() & (known_prefecture.isna() | (known_prefecture == found["prefecture_code"]))
+    rows = found.index[usable.to_numpy()]
+    places = places.copy()
+    places.loc[rows, ["prefecture_code", "county_code"]] = found.loc[rows, ["prefecture_code", "county_code"]].to_numpy()
+    return places
+
+
 def _place_codes(frame: pd.DataFrame) -> pd.DataFrame:
     from_id = frame["county_code"].isna() & frame["id_county"].notna()
     county = frame["county_code"].where(~from_id, frame["id_county"])
@@ -155,6 +175,7 @@ def normalize_records(records: pd.DataFrame) -> pd.DataFrame:
         "exit_date": exit_date.astype("datetime64[ns]"),
         "exit_type": _exit_types(frame["exit_type"]),
     }, index=frame.index)
+    places = _with_destination_county(places, frame["destination"], replaced["exit_type"])
     id_birth = ids["id_birth_date"]
     id_codes = pd.DataFrame({
         "sex_code": replaced["sex"].map({"F": 0, "M": 1}).fillna(-1).to_numpy(dtype=np.int64),

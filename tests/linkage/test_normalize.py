@@ -75,3 +75,17 @@ def test_empty_records():
     df = normalize_records(pd.DataFrame(columns=["source", "record_id", "file", "row_number", "name"]))
     assert len(df) == 0
     assert "name_canon_code" in df.columns
+
+
+def test_an_escort_destination_gives_the_home_county_the_address_lacks():
+    df = normalize_records(pd.DataFrame({
+        "source": "station", "record_id": ["a", "b", "c", "d"], "file": "s.csv", "row_number": [1, 2, 3, 4],
+        "name": ["扎西"] * 4, "intake_date": ["2021-01-01"] * 4,
+        "home_address": [None, "日喀则市", "那曲市色尼区", None],
+        "exit_type": ["护送返乡", "移交", "护送返乡", "自行离站"],
+        "destination": ["护送至日喀则市桑珠孜区", "移交拉孜县民政局", "护送至日喀则市桑珠孜区", "护送至日喀则市桑珠孜区"],
+    }))
+    # a: no address; b: only the prefecture of the destination's county; c: the address names a
+    # county and wins; d: a destination without an escort says nothing about home
+    assert df["county_code"].tolist() == ["540202", "540225", "540602", None]
+    assert df["prefecture_code"].tolist()[:3] == ["540200", "540200", "540600"]
