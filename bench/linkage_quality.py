@@ -27,24 +27,11 @@ from linkage.normalize import normalize_records
 from linkage.roster_settings import roster_settings
 from pipelines.assets import read_raw
 from quality.quarantine import split_quarantine
-from synthetic.params import GeneratorParams
+from synthetic.params import WORLDS, world_params
 
 WORK_DIR = Path(__file__).resolve().parent / "work"
 NOISE_FIELDS = ("name", "sex", "id_number", "birth_date", "home_address", "county")
 MAX_CLUSTER_FOR_PAIRS = 400
-WORLDS = ("train", "heldout", "reference")
-"""Generator worlds: GeneratorParams(), GeneratorParams.heldout(), GeneratorParams.reference_heldout()."""
-
-
-def world_params(world: str) -> GeneratorParams:
-    """The GeneratorParams of a world named in WORLDS."""
-    builders = {"train": GeneratorParams, "heldout": GeneratorParams.heldout,
-                "reference": GeneratorParams.reference_heldout}
-    if world not in builders:
-        raise ValueError(f"unknown world {world!r}; known: {', '.join(WORLDS)}")
-    return builders[world]()
-
-
 def cached_input(persons: int, seed: int, world: str, work_dir: Path) -> Path:
     """Folder <world>_<persons>_<seed> with input/ and truth.parquet (truth + noise labels), generated once."""
     from synthetic.generator import generate
@@ -55,7 +42,7 @@ def cached_input(persons: int, seed: int, world: str, work_dir: Path) -> Path:
         return folder
     params = world_params(world)
     data = generate(persons, seed, params)
-    write_contract_folder(data, folder / "input", seed=seed)
+    write_contract_folder(data, folder / "input", seed, params.writer)
     noise = data.noise.drop(columns=["source", "record_id"]).add_prefix("noise_")
     truth = pd.concat([data.truth.reset_index(drop=True), noise.reset_index(drop=True)], axis=1)
     truth.astype({c: str for c in ("record_id",)}).to_parquet(folder / "truth.parquet")

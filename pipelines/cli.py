@@ -132,17 +132,18 @@ def command_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def write_synthetic_input(input_dir: Path, persons: int, seed: int, heldout: bool = False,
+def write_synthetic_input(input_dir: Path, persons: int, seed: int, world: str = "train",
                           truth: Path | None = None) -> tuple[int, Path]:
-    """Synthetic rosters as a contract input folder, and truth.csv (default beside the folder).
+    """Synthetic rosters of a generator world (synthetic.params.WORLDS) as a contract input
+    folder, and truth.csv (default beside the folder).
 
     Returns the number of roster rows and the truth path.
     """
     from synthetic.generator import generate
-    from synthetic.params import GeneratorParams
+    from synthetic.params import world_params
     from synthetic.writer import write_contract_folder, write_truth
 
-    params = GeneratorParams.heldout() if heldout else GeneratorParams()
+    params = world_params(world)
     data = generate(persons, seed, params)
     write_contract_folder(data, input_dir, seed, params.writer)
     truth = truth or input_dir.resolve().parent / TRUTH_FILE
@@ -151,7 +152,7 @@ def write_synthetic_input(input_dir: Path, persons: int, seed: int, heldout: boo
 
 
 def command_generate(args: argparse.Namespace) -> int:
-    rows, truth = write_synthetic_input(args.out, args.persons, args.seed, args.heldout, args.truth)
+    rows, truth = write_synthetic_input(args.out, args.persons, args.seed, _world(args), args.truth)
     print(f"roster rows: {rows}")
     print(f"rosters: {args.out.resolve()}")
     print(f"truth: {truth}")
@@ -170,14 +171,14 @@ def command_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def demo_benchmark(persons: int, seed: int, heldout: bool = False) -> dict:
+def demo_benchmark(persons: int, seed: int, world: str = "train") -> dict:
     """The whole pipeline on synthetic rosters, scored against their truth (pipelines.benchmarks.score_demo)."""
     from pipelines.assets import normalized_from_input
     from pipelines.benchmarks import score_demo
 
     with tempfile.TemporaryDirectory(prefix="rosterlink-benchmark-") as scratch:
         input_dir, output_dir = Path(scratch) / "input", Path(scratch) / "output"
-        truth = pd.read_csv(write_synthetic_input(input_dir, persons, seed, heldout)[1], dtype=str,
+        truth = pd.read_csv(write_synthetic_input(input_dir, persons, seed, world)[1], dtype=str,
                             keep_default_na=False)
         started = time.perf_counter()
         execute(RunConfig(input_dir=input_dir, output_dir=output_dir), verbose=False)
@@ -237,7 +238,7 @@ def command_explain(args: argparse.Namespace) -> int:
 
 def command_benchmark(args: argparse.Namespace) -> int:
     if args.name == "demo":
-        scores = demo_benchmark(args.persons, args.seed, args.heldout)
+        scores = demo_benchmark(args.persons, args.seed, _world(args))
         print(f"records={scores['records']} pairwise_precision={scores['precision']:.4f} "
               f"pairwise_recall={scores['recall']:.4f} pairwise_f1={scores['f1']:.4f}")
         print(_outcome_line("returns", scores["returns"]))
@@ -288,7 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--out", type=Path, required=True)
     generate.add_argument("--persons", type=_positive, required=True)
     generate.add_argument("--seed", type=int, required=True)
-    generate.add_argument("--heldout", action="store_true", help="use the held-out generator parameters")
+    _add_world_arguments(generate)
     generate.add_argument("--truth", type=Path, default=None, help="truth CSV path (default: <out>/../truth.csv)")
 
     explain = commands.add_parser("explain", help="the weight each comparison gives a pair of records")
@@ -303,8 +304,21 @@ def build_parser() -> argparse.ArgumentParser:
     benchmark.add_argument("--persons", type=_positive, default=DEFAULT_DEMO_PERSONS,
                            help="demo only: simulated persons (rows are about half as many)")
     benchmark.add_argument("--seed", type=int, default=DEFAULT_DEMO_SEED, help="demo only: generator seed")
-    benchmark.add_argument("--heldout", action="store_true", help="demo only: held-out generator parameters")
+    _add_world_arguments(benchmark, "demo only: ")
     return parser
+
+
+def _add_world_arguments(parser: argparse.ArgumentParser, prefix: str = "") -> None:
+    from synthetic.params import WORLDS
+
+    worlds = parser.add_mutually_exclusive_group()
+    worlds.add_argument("--world", choices=tuple(WORLDS), default="train",
+                        help=f"{prefix}generator world (train tunes the engine; heldout and reference only evaluate it)")
+    worlds.add_argument("--heldout", action="store_true", help=f"{prefix}same as --world heldout")
+
+
+def _world(args: argparse.Namespace) -> str:
+    return "heldout" if args.heldout else args.world
 
 
 def main(argv: Sequence[str] | None = None) -> int:

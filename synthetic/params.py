@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Callable
 
 # Birth-date spellings (see synthetic.dates.format_dates): iso 1985-03-07, slash 1985/3/7,
 # compact 19850307, chinese 1985年3月7日, dotted 1985.03.07, excel_serial 31113, year 1985.
@@ -305,3 +306,19 @@ def _reference_noise() -> dict[str, SourceNoise]:
                          name_shape=0.025, name_separator=0.04, address_blank=0.12,
                          event_date_formats=zh_slash_first),
     }
+
+
+WORLDS: dict[str, Callable[[], GeneratorParams]] = {
+    "train": GeneratorParams,
+    "heldout": GeneratorParams.heldout,
+    "reference": GeneratorParams.reference_heldout,
+}
+"""The generator worlds by name: ``train`` tunes the engine; ``heldout`` (held-out v1, harsher
+than the issues' sets) and ``reference`` (calibrated on the issues' rule baselines) only evaluate it."""
+
+
+def world_params(world: str) -> GeneratorParams:
+    """The GeneratorParams of a world named in WORLDS."""
+    if world not in WORLDS:
+        raise ValueError(f"unknown world {world!r}; known: {', '.join(WORLDS)}")
+    return WORLDS[world]()

@@ -111,3 +111,20 @@ def test_explain_refuses_a_malformed_record_reference(tmp_path, capfd):
     code = main(["explain", "--output", str(tmp_path), "S-1", "police:P-1"])
     lines = capfd.readouterr().err.splitlines()
     assert code == 1 and len(lines) == 1 and "SOURCE:RECORD_ID" in lines[0]
+
+
+def test_generate_writes_the_named_world_and_refuses_two_worlds(tmp_path, capsys):
+    from synthetic.params import GeneratorParams
+
+    assert main(["generate", "--out", str(tmp_path / "ref"), "--persons", "300", "--seed", "3",
+                 "--world", "reference"]) == 0
+    assert main(["generate", "--out", str(tmp_path / "train"), "--persons", "300", "--seed", "3"]) == 0
+    assert (tmp_path / "truth.csv").stat().st_size > 0  # beside the folders
+    reference_files = sorted(p.name for p in (tmp_path / "ref").rglob("*") if p.is_file())
+    train_files = sorted(p.name for p in (tmp_path / "train").rglob("*") if p.is_file())
+    assert reference_files != train_files  # another period and writer: other file names
+    assert GeneratorParams.reference_heldout().start_date != GeneratorParams().start_date
+    with pytest.raises(SystemExit) as error:
+        main(["generate", "--out", str(tmp_path / "x"), "--persons", "10", "--seed", "1",
+              "--world", "reference", "--heldout"])
+    assert error.value.code == 2
