@@ -38,11 +38,6 @@ _SEX_WORDS: dict[str, str] = {
 KEPT_COLUMNS: tuple[str, ...] = ("source", "record_id", "file", "row_number", *CANONICAL_COLUMNS)
 
 
-def codes(values: pd.Series | np.ndarray) -> np.ndarray:
-    """int64 factor codes of a column, -1 for None/NaN."""
-    return pd.factorize(pd.Series(np.asarray(values, dtype=object)))[0].astype(np.int64)
-
-
 def shared_codes(frame: pd.DataFrame, columns: list[str]) -> dict[str, np.ndarray]:
     """Factor codes of several columns in one vocabulary (equal strings get equal codes)."""
     stacked = pd.concat([frame[c] for c in columns], ignore_index=True)
@@ -90,28 +85,22 @@ def _household(values: pd.Series) -> pd.Series:
     return map_distinct(values, lambda v: v.strip() or None if isinstance(v, str) else None)
 
 
-def _name_codes(frame: pd.DataFrame) -> pd.DataFrame:
-    shared = shared_codes(frame, ["name_canon", "name_abbr", "name_comp1", "name_comp2"])
-    canon_len = np.array([len(v) if isinstance(v, str) else 0 for v in frame["name_canon"]], dtype=np.int64)
-    short = (canon_len == 2) & frame["name_comp2"].isna().to_numpy()
+def _name_shape(names: pd.DataFrame) -> pd.DataFrame:
+    """name_short and name_len of name fields."""
+    canon_len = np.array([len(v) if isinstance(v, str) else 0 for v in names["name_canon"]], dtype=np.int64)
     return pd.DataFrame({
-        "name_norm_code": codes(frame["name_norm"]),
-        "name_pinyin_code": codes(frame["name_pinyin"]),
-        "name_affix_code": codes(frame["name_affix"]),
-        **{f"{c}_code": v for c, v in shared.items()},
-        "name_short": short,
-        "name_len": np.array([len(v) if isinstance(v, str) else 0 for v in frame["name_norm"]], dtype=np.int64),
-    }, index=frame.index)
+        "name_short": (canon_len == 2) & names["name_comp2"].isna().to_numpy(),
+        "name_len": np.array([len(v) if isinstance(v, str) else 0 for v in names["name_norm"]], dtype=np.int64),
+    }, index=names.index)
 
 
-def _names_and_codes(raw_names: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Name fields and name code columns, computed on the distinct raw names then spread to rows."""
+def _names_and_shape(raw_names: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Name fields and their shape columns, computed on the distinct raw names then spread to rows."""
     raw_codes, uniques = pd.factorize(raw_names)
     table = normalize_names(pd.Series(list(uniques) + [None], dtype=object))  # last row: no name
-    table_codes = _name_codes(table)
+    table_shape = _name_shape(table)
     rows = np.where(raw_codes < 0, len(uniques), raw_codes)
-    names = table.iloc[rows].set_axis(raw_names.index)
-    return names, table_codes.iloc[rows].set_axis(raw_names.index)
+    return table.iloc[rows].set_axis(raw_names.index), table_shape.iloc[rows].set_axis(raw_names.index)
 
 
 HOME_AREA_EXITS: tuple[str, ...] = ("escorted_home", "handed_over")
@@ -134,19 +123,22 @@ def _with_destination_county(places: pd.DataFrame, destination: pd.Series, exit_
     return places
 
 
-def _place_codes(frame: pd.DataFrame) -> pd.DataFrame:
+def _missing_as_none(values: pd.Series) -> pd.Series:
+    return values.astype(object).where(values.notna(), None)
+
+
+def _place_keys(frame: pd.DataFrame) -> pd.DataFrame:
+    """place_county_from_id, and the values the place code columns number (CODE_KEY_COLUMNS)."""
     from_id = frame["county_code"].isna() & frame["id_county"].notna()
     county = frame["county_code"].where(~from_id, frame["id_county"])
     id_prefecture = map_distinct(frame["id_county"], prefecture_of_county)
     prefecture = frame["prefecture_code"].where(frame["prefecture_code"].notna(), id_prefecture.where(from_id))
     village_key = frame["county_code"].fillna("") + "|" + frame["village_name"]
     return pd.DataFrame({
-        "place_county_code": codes(county.astype(object)),
         "place_county_from_id": from_id.to_numpy(dtype=bool),
-        "place_prefecture_code": codes(prefecture.astype(object)),
-        "township_code_int": codes(frame["township_code"]),
-        "village_code": codes(village_key.astype(object)),
-        "household_code": codes(frame["household_id"]),
+        "place_county_key": _missing_as_none(county),
+        "place_prefecture_key": _missing_as_none(prefecture),
+        "village_key": _missing_as_none(village_key),
     }, index=frame.index)
 
 
@@ -154,13 +146,45 @@ REPLACED_COLUMNS: tuple[str, ...] = ("sex", "birth_date", "household_id", "event
 """Canonical columns whose normalized value replaces the text (same column name)."""
 
 
-def normalize_records(records: pd.DataFrame) -> pd.DataFrame:
-    """The normalized frame of docs/DESIGN.md, same row order as `records`, plus code columns."""
+CODE_VOCABULARIES: tuple[tuple[tuple[str, str], ...], ...] = (
+    (("name_norm", "name_norm_code"),),
+    (("name_pinyin", "name_pinyin_code"),),
+    (("name_affix", "name_affix_code"),),
+    (("name_canon", "name_canon_code"), ("name_abbr", "name_abbr_code"),
+     ("name_comp1", "name_comp1_code"), ("name_comp2", "name_comp2_code")),
+    (("id18", "id18_code"),),
+    (("id_county", "id_county_code"),),
+    (("place_county_key", "place_county_code"),),
+    (("place_prefecture_key", "place_prefecture_code"),),
+    (("township_code", "township_code_int"),),
+    (("village_key", "village_code"),),
+    (("household_id", "household_code"),),
+)
+"""The global code columns, one vocabulary each (the name keys share one): (value column of
+`normalize_rows`, code column) pairs. A vocabulary numbers its distinct values in order of first
+appearance, its columns taken one after the other (pandas.factorize of the columns stacked); -1
+for a missing value."""
+CODE_KEY_COLUMNS: tuple[str, ...] = ("place_county_key", "place_prefecture_key", "village_key")
+"""Columns of `normalize_rows` only there to be coded (not in the normalized frame)."""
+_CODES_BEFORE: dict[str, tuple[str, ...]] = {
+    "name_short": ("name_norm_code", "name_pinyin_code", "name_affix_code", "name_canon_code",
+                   "name_abbr_code", "name_comp1_code", "name_comp2_code"),
+    "id_valid": ("id18_code",),
+    "birth_day_code": ("id_county_code",),
+    "place_county_from_id": ("place_county_code",),
+}
+_CODES_LAST: tuple[str, ...] = ("place_prefecture_code", "township_code_int", "village_code", "household_code")
+
+
+def normalize_rows(records: pd.DataFrame) -> pd.DataFrame:
+    """The row-wise part of `normalize_records`: every column but the global code columns of
+    CODE_VOCABULARIES, plus the CODE_KEY_COLUMNS they number. A row's values depend on that row
+    alone, so any split of `records` into parts gives the same rows."""
     records = records.reset_index(drop=True)
     frame = pd.DataFrame({c: _text(records, c) for c in KEPT_COLUMNS}, index=records.index)
     if "row_number" in records:
         frame["row_number"] = records["row_number"]
-    names, name_codes = _names_and_codes(frame["name"])
+    names, name_shape = _names_and_shape(frame["name"])
     ids = parse_id_numbers(frame["id_number"])
     field_sex = parse_sex(frame["sex"])
     sex = field_sex.where(field_sex.notna(), ids["id_sex"].where(ids["id_status"] == "valid"))
@@ -177,17 +201,43 @@ def normalize_records(records: pd.DataFrame) -> pd.DataFrame:
     }, index=frame.index)
     places = _with_destination_county(places, frame["destination"], replaced["exit_type"])
     id_birth = ids["id_birth_date"]
-    id_codes = pd.DataFrame({
+    id_fields = pd.DataFrame({
         "sex_code": replaced["sex"].map({"F": 0, "M": 1}).fillna(-1).to_numpy(dtype=np.int64),
-        "id18_code": codes(ids["id18"]),
         "id_valid": (ids["id_status"] == "valid").to_numpy(),
         "id_birth_code": np.where(id_birth.notna(), id_birth.to_numpy(dtype="datetime64[D]").astype(np.int64), -1),
-        "id_county_code": codes(ids["id_county"]),
     }, index=frame.index)
-    place_codes = _place_codes(pd.concat([places, ids[["id_county"]], replaced[["household_id"]]], axis=1))
+    place_keys = _place_keys(pd.concat([places, ids[["id_county"]]], axis=1))
     usable_id_date = ids["id_status"].isin(["valid", "bad_check"])
     return pd.concat([
         frame.drop(columns=list(REPLACED_COLUMNS)),
         names, replaced[["sex"]], ids, births, places, replaced.drop(columns=["sex"]),
-        name_codes, id_codes, effective_birth(births, id_birth, usable_id_date), place_codes,
+        name_shape, id_fields, effective_birth(births, id_birth, usable_id_date), place_keys,
     ], axis=1, copy=False)
+
+
+def vocabulary_codes(rows: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The global code columns of `normalize_rows` output (CODE_VOCABULARIES), by code column."""
+    found: dict[str, np.ndarray] = {}
+    for vocabulary in CODE_VOCABULARIES:
+        by_key = shared_codes(rows, [key for key, _ in vocabulary])
+        found.update({code: by_key[key] for key, code in vocabulary})
+    return found
+
+
+def add_codes(rows: pd.DataFrame, code_columns: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+    """`normalize_rows` output -> the normalized frame: the global code columns (`code_columns`,
+    else `vocabulary_codes(rows)`) put in their places, the CODE_KEY_COLUMNS dropped."""
+    code_columns = vocabulary_codes(rows) if code_columns is None else code_columns
+    columns: dict[str, pd.Series | np.ndarray] = {}
+    for name in rows.columns:
+        if name in CODE_KEY_COLUMNS:
+            continue
+        columns.update({code: code_columns[code] for code in _CODES_BEFORE.get(name, ())})
+        columns[name] = rows[name]
+    columns.update({code: code_columns[code] for code in _CODES_LAST})
+    return pd.DataFrame(columns, index=rows.index)
+
+
+def normalize_records(records: pd.DataFrame) -> pd.DataFrame:
+    """The normalized frame of docs/DESIGN.md, same row order as `records`, plus code columns."""
+    return add_codes(normalize_rows(records))
