@@ -58,7 +58,9 @@ def assign_person_ids(record_keys: pd.Series, labels: np.ndarray,
         claims = claims.sort_values(["person_id", "records", "first_key"],
                                     ascending=[True, False, True])
         heirs = claims.drop_duplicates("person_id")
-        cluster_id = heirs.groupby("cluster")["person_id"].min().to_dict()
+        # the smallest id per cluster by sorting (a groupby min of text runs a Python loop)
+        oldest = heirs.sort_values(["cluster", "person_id"], kind="stable").drop_duplicates("cluster")
+        cluster_id = dict(zip(oldest["cluster"].tolist(), oldest["person_id"].tolist()))
     taken = set(earlier_ids)
     ordered = first_key.sort_values()
     for cluster, key in zip(ordered.index.tolist(), ordered.tolist()):
