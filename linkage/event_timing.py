@@ -44,25 +44,38 @@ def _inside_stay(day: np.ndarray, intake: np.ndarray, exit_day: np.ndarray) -> n
     return (exit_day >= 0) & (day > intake) & (day < exit_day)
 
 
+STATION, POLICE = 1, 2
+
+
+def _source_kind(df: pd.DataFrame) -> np.ndarray:
+    """int8 per record: STATION, POLICE or 0 (a small array to gather from, not strings)."""
+    source = df["source"].to_numpy(dtype=object)
+    kind = np.zeros(len(df), dtype=np.int8)
+    kind[source == "station"] = STATION
+    kind[source == "police"] = POLICE
+    return kind
+
+
 def event_timing_levels(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Level of the event-timing comparison for each pair (see the module docstring)."""
-    source = df["source"].to_numpy(dtype=object)
+    kind = _source_kind(df)
     event, exit_day = event_days(df), _days(df, "exit_date")
-    station_l, station_r = source[left] == "station", source[right] == "station"
-    police_l, police_r = source[left] == "police", source[right] == "police"
+    kind_l, kind_r = kind[left], kind[right]
+    station_l, station_r = kind_l == STATION, kind_r == STATION
+    police_l, police_r = kind_l == POLICE, kind_r == POLICE
     day_l, day_r = event[left], event[right]
     levels = np.full(len(left), -1, dtype=np.int8)
-    city = (station_l | police_l) & (station_r | police_r) & (day_l >= 0) & (day_r >= 0)
+    city = (kind_l > 0) & (kind_r > 0) & (day_l >= 0) & (day_r >= 0)
     levels[city] = 1
 
-    both_station = station_l & station_r
-    overlap = both_station & (_inside_stay(day_l, day_r, exit_day[right])
-                              | _inside_stay(day_r, day_l, exit_day[left]))
-    police_in_stay = (police_l & station_r & _inside_stay(day_l, day_r, exit_day[right])) | (
-        police_r & station_l & _inside_stay(day_r, day_l, exit_day[left]))
+    exit_l, exit_r = exit_day[left], exit_day[right]
+    overlap = station_l & station_r & (_inside_stay(day_l, day_r, exit_r) | _inside_stay(day_r, day_l, exit_l))
+    police_in_stay = (police_l & station_r & _inside_stay(day_l, day_r, exit_r)) | (
+        police_r & station_l & _inside_stay(day_r, day_l, exit_l))
     levels[city & (overlap | police_in_stay)] = 0
 
-    referral = (police_l & station_r & (day_r - day_l >= 0) & (day_r - day_l <= REFERRAL_DAYS)) | (
-        police_r & station_l & (day_l - day_r >= 0) & (day_l - day_r <= REFERRAL_DAYS))
+    gap = day_r - day_l
+    referral = (police_l & station_r & (gap >= 0) & (gap <= REFERRAL_DAYS)) | (
+        police_r & station_l & (gap <= 0) & (gap >= -REFERRAL_DAYS))
     levels[city & referral] = 2
     return levels
