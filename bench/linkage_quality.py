@@ -168,7 +168,7 @@ def main() -> None:
     from linkage.blocking import candidate_pairs
     blocked = candidate_pairs(df, settings.blocking_rules, settings.block_cap,
                               link_only=settings.link_only_column)
-    candidate_codes = blocked.left * n + blocked.right
+    candidate_codes = blocked.left.astype(np.int64) * n + blocked.right.astype(np.int64)
     true_codes = true_left * n + true_right
     in_candidates = np.isin(true_codes, candidate_codes)
     print(f"{world} persons={args.persons} seed={args.seed} "
