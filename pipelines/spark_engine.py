@@ -21,8 +21,10 @@ Same functions, same results as ``linkage.engine.link``, with the pair work on t
   into buckets) with ``applyInPandas``. A cluster never crosses a component, and within one
   the merges only see that component's pairs, so the labels equal the pandas engine's.
 
-The driver holds the normalized frame (keys, u sample, term frequencies, the broadcast), the
-pattern counts and the kept pairs; the executors hold the candidate pairs.
+The normalized frame comes from ``pipelines.spark_normalize.normalize_spark`` (normalized on
+the executors, equal to ``normalize_records``) or from the pandas normalization. The driver holds
+it (keys, u sample, term frequencies, the broadcast), the pattern counts and the kept pairs; the
+executors hold the candidate pairs.
 """
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The Spark engine gives the pandas engine's pairs, model and persons on ~2,000 synthetic rows."""
+"""The Spark engine normalizes as normalize_records does and gives the pandas engine's pairs, model
+and persons on ~2,000 synthetic rows."""
 from __future__ import annotations
 
 import numpy as np
@@ -11,21 +12,45 @@ from linkage.engine import link  # noqa: E402
 from linkage.normalize import normalize_records  # noqa: E402
 from linkage.roster_settings import roster_settings  # noqa: E402
 from pipelines.spark_engine import final_labels, link_spark  # noqa: E402
+from pipelines.spark_normalize import normalize_spark  # noqa: E402
 from synthetic.generator import generate  # noqa: E402
 
 
 
 @pytest.fixture(scope="module")
-def normalized() -> pd.DataFrame:
+def records() -> pd.DataFrame:
+    """Accepted records as the ingest gives them: text columns, the file and its row numbers."""
     rosters = generate(4400, 5).rosters
     records = pd.concat([frame.assign(source=source) for source, frame in rosters.items()], ignore_index=True)
+    return records.assign(file=records["source"] + ".csv", row_number=np.arange(len(records), dtype=np.int64) + 2)
+
+
+@pytest.fixture(scope="module")
+def normalized(records) -> pd.DataFrame:
     return normalize_records(records)
 
 
 @pytest.fixture(scope="module")
-def both_engines(spark, normalized):
+def scratch(tmp_path_factory):
+    return tmp_path_factory.mktemp("spark_scratch")
+
+
+@pytest.fixture(scope="module")
+def spark_normalized(spark, records, scratch) -> pd.DataFrame:
+    """Normalized on Spark from Parquet files of 500 records (several partitions and batches)."""
+    return normalize_spark(spark, records, scratch, rows_per_file=500)
+
+
+@pytest.fixture(scope="module")
+def both_engines(spark, normalized, spark_normalized):
     settings = roster_settings()
-    return link(normalized, settings), link_spark(spark, normalized, settings)
+    return link(normalized, settings), link_spark(spark, spark_normalized, settings)
+
+
+def test_spark_normalization_equals_normalize_records(spark_normalized, normalized, scratch):
+    pd.testing.assert_frame_equal(spark_normalized, normalized)
+    assert normalized["id18_code"].max() > 100 and normalized["name_canon_code"].max() > 100
+    assert list(scratch.iterdir()) == []  # the records' Parquet copy is deleted
 
 
 def _partition(labels: np.ndarray) -> set[frozenset[int]]:
