@@ -1,14 +1,18 @@
-"""Dagster resource holding one SparkSession per run: created on first use, stopped at teardown."""
+"""Dagster resource holding one SparkSession per run (created on first use, stopped at teardown) and
+the scratch directory the Spark engine writes the records to for the executors."""
 from __future__ import annotations
 
 import os
 import sys
+import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import dagster as dg
 from pydantic import Field, PrivateAttr
 
 if TYPE_CHECKING:
+    import pandas as pd
     from pyspark.sql import SparkSession
 
 DEFAULT_CONF: dict[str, str] = {
@@ -46,6 +50,10 @@ class SparkSessionResource(dg.ConfigurableResource):
     master: str = Field(default="local[*]", description="spark.master: local[n], spark://..., yarn, k8s://...")
     app_name: str = Field(default="rosterlink", description="Spark application name")
     conf: dict[str, str] = Field(default_factory=dict, description="extra Spark conf, e.g. spark.executor.memory")
+    scratch_dir: str = Field(
+        default=str(Path(tempfile.gettempdir()) / "rosterlink-spark"),
+        description="directory the driver writes the records to and every executor reads at the same path "
+                    "(shared storage on a cluster); each run's files are deleted after use")
 
     _session: "SparkSession | None" = PrivateAttr(default=None)
 
@@ -54,6 +62,12 @@ class SparkSessionResource(dg.ConfigurableResource):
         if self._session is None:
             self._session = build_spark_session(self.master, self.app_name, dict(self.conf))
         return self._session
+
+    def normalize(self, records: "pd.DataFrame") -> "pd.DataFrame":
+        """``normalize_records(records)`` computed on this session's cluster via the scratch directory."""
+        from pipelines.spark_normalize import normalize_spark
+
+        return normalize_spark(self.get_session(), records, self.scratch_dir)
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._session is not None:

@@ -2,19 +2,26 @@
 from conftest import SPARK_TEST_CONF
 
 
-def test_spark_resource_creates_session_lazily_and_stops_it_at_teardown(spark):
+def test_spark_resource_creates_session_lazily_and_stops_it_at_teardown(spark, tmp_path):
     """The resource picks up the shared test session (getOrCreate) and stops it, so this file
     runs after the other Spark test files (pytest takes files in name order)."""
     import dagster as dg
+    import pandas as pd
 
+    from linkage.normalize import normalize_records
     from pipelines.spark_resource import SparkSessionResource
 
-    resource = SparkSessionResource(master="local[2]", app_name="test-resource", conf=SPARK_TEST_CONF)
+    resource = SparkSessionResource(master="local[2]", app_name="test-resource", conf=SPARK_TEST_CONF,
+                                    scratch_dir=str(tmp_path / "scratch"))
+    records = pd.DataFrame({"source": ["police", "poverty"], "record_id": ["p1", "q1"], "name": ["次仁", None],
+                            "event_date": ["2021-03-04", None], "county": [None, "林芝县"]})
     with dg.build_resources({"spark": resource}) as resources:
         assert resources.spark._session is None
         session = resources.spark.get_session()
         assert resources.spark.get_session() is session
         assert session.range(10).count() == 10
+        pd.testing.assert_frame_equal(resources.spark.normalize(records), normalize_records(records))
+        assert list((tmp_path / "scratch").iterdir()) == []
     assert session.sparkContext._jsc is None  # stopped by teardown_after_execution
 
 
