@@ -9,7 +9,7 @@ import pandas as pd
 from linkage.blocking import candidate_pairs
 from linkage.clustering import ClusterStats, cluster
 from linkage.compare import comparison_levels
-from linkage.fellegi_sunter import FSModel, score, train
+from linkage.fellegi_sunter import FSModel, fit, weights_from_evidence
 from linkage.settings import LinkageSettings
 from linkage.timing import StageTimer
 
@@ -37,18 +37,18 @@ def pairs_frame(left: np.ndarray, right: np.ndarray, levels: np.ndarray, weight:
 
 
 SCORE_CHUNK = 1 << 24
-"""Pairs per scoring call: bounds score's float64 temporaries to a chunk, not every pair."""
+"""Pairs per step when turning evidence into weights: bounds the float64 temporaries to a chunk."""
 
 
-def chunked_score(model: FSModel, df: pd.DataFrame, left: np.ndarray, right: np.ndarray,
-                  levels: np.ndarray, chunk: int = SCORE_CHUNK) -> tuple[np.ndarray, np.ndarray]:
-    """``fellegi_sunter.score`` a chunk of pairs at a time, into two preallocated arrays."""
-    weight = np.empty(left.size, dtype=np.float64)
-    probability = np.empty(left.size, dtype=np.float64)
-    for start in range(0, left.size, chunk):
+def weights_in_place(model: FSModel, pair_evidence: np.ndarray,
+                     chunk: int = SCORE_CHUNK) -> tuple[np.ndarray, np.ndarray]:
+    """``fellegi_sunter.weights_from_evidence`` a chunk at a time: the match weights overwrite
+    ``pair_evidence`` (returned as the weight array) and the probabilities fill a new array."""
+    probability = np.empty(pair_evidence.size, dtype=np.float64)
+    for start in range(0, pair_evidence.size, chunk):
         part = slice(start, start + chunk)
-        weight[part], probability[part] = score(model, df, left[part], right[part], levels[part])
-    return weight, probability
+        pair_evidence[part], probability[part] = weights_from_evidence(model, pair_evidence[part])
+    return pair_evidence, probability
 
 
 def link(df: pd.DataFrame, settings: LinkageSettings) -> LinkageResult:
@@ -69,10 +69,11 @@ def link(df: pd.DataFrame, settings: LinkageSettings) -> LinkageResult:
     lap("blocking")
     levels = comparison_levels(df, left, right, settings.comparisons)
     lap("compare")
-    model = train(df, candidates, levels, settings)
+    model, pair_evidence = fit(df, candidates, levels, settings)
     del candidates
     lap("train")
-    weight, probability = chunked_score(model, df, left, right, levels)
+    weight, probability = weights_in_place(model, pair_evidence)
+    del pair_evidence
     keep = np.flatnonzero(probability >= settings.pairs_floor)
     kept_levels = levels[keep]
     del levels

@@ -3,11 +3,10 @@ import numpy as np
 import pandas as pd
 
 from linkage.blocking import candidate_pairs, column_key
-from linkage.compare import exact_match, string_similarity
-from linkage.compare import comparison_levels
-from linkage.engine import chunked_score, link
-from linkage.fellegi_sunter import score, train
+from linkage.compare import comparison_levels, exact_match, string_similarity
+from linkage.engine import link, weights_in_place
 from linkage.evaluate import pairwise_scores
+from linkage.fellegi_sunter import fit, score
 from linkage.settings import BlockingRule, Comparison, LinkageSettings
 
 
@@ -72,13 +71,13 @@ def test_empty_and_single_record_tables_link_to_nothing():
         assert len(result.pairs) == 0
 
 
-def test_scoring_a_chunk_at_a_time_gives_the_unchunked_scores():
+def test_weights_a_chunk_at_a_time_are_the_scores_of_the_fitted_model():
     df = _records(150, seed=5)
     settings = _settings()
     pairs = candidate_pairs(df, settings.blocking_rules, settings.block_cap)
     levels = comparison_levels(df, pairs.left, pairs.right, settings.comparisons)
-    model = train(df, pairs, levels, settings)
+    model, pair_evidence = fit(df, pairs, levels, settings)
     weight, probability = score(model, df, pairs.left, pairs.right, levels)
-    chunked_weight, chunked_probability = chunked_score(model, df, pairs.left, pairs.right, levels, chunk=7)
-    assert len(pairs) > 7
+    chunked_weight, chunked_probability = weights_in_place(model, pair_evidence, chunk=7)
+    assert len(pairs) > 7 and chunked_weight is pair_evidence
     assert np.array_equal(weight, chunked_weight) and np.array_equal(probability, chunked_probability)
