@@ -15,6 +15,12 @@ Training (as Splink does it):
   pairs are almost all non-matches while candidate pairs are not, and updating u would let EM
   drift into "agrees on everything" vs "disagrees on everything". m is floored at
   ``M_FLOOR`` and renormalized.
+- a session that collapsed does not train: with ``settings.identifier`` (an id number), the
+  share of a session's pairs agreeing on it estimates the session's match share without EM;
+  at 300k rows of namesakes EM found "matches" in 80-98% of name-blocked pairs where the id
+  said 3-7%, and every weight but the id's agreement shrank towards 0. Sessions whose EM
+  share strays from the identifier's by more than ``identifier_max_log_odds_gap`` (log odds)
+  are left out of the median; a comparison no healthy session trains keeps every session's.
 - lambda, the prior that two records match: blocked non-matches are not random pairs, so the
   share of matches among candidate pairs is the wrong prior for scoring them. lambda is the
   fixed point of lambda = (sum of the candidate pairs' match probabilities) / (number of all
@@ -296,13 +302,44 @@ def masked_pattern_counts(masks: np.ndarray, levels: np.ndarray) -> tuple[np.nda
     """Distinct (rule mask, level pattern) rows of the candidate pairs and their counts."""
     if levels.shape[0] == 0:
         return np.zeros(0, np.int64), levels.reshape(0, levels.shape[1]), np.zeros(0, np.int64)
-    codes = _row_codes([masks, *(levels[:, k] for k in range(levels.shape[1]))])
+    columns = [masks, *(levels[:, k] for k in range(levels.shape[1]))]
+    codes = _row_codes(columns)
     if codes is None:
         rows, counts = np.unique(np.column_stack([masks.astype(np.int64), levels.astype(np.int64)]),
                                  axis=0, return_counts=True)
         return rows[:, 0], rows[:, 1:].astype(np.int8), counts
-    first, counts = unique_codes(codes)
-    return masks[first].astype(np.int64), levels[first], counts
+    codes.sort()
+    starts = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
+    counts = np.diff(np.append(starts, codes.size))
+    distinct = codes[starts]
+    del codes
+    decoded = []
+    for column in reversed(columns):
+        radix = int(column.max()) + 2
+        decoded.append(distinct % radix - 1)
+        distinct = distinct // radix
+    decoded.reverse()
+    return decoded[0].astype(np.int64), np.column_stack(decoded[1:]).astype(np.int8), counts
+
+
+def _log_odds(share: float) -> float:
+    share = min(max(share, 1e-4), 1 - 1e-4)
+    return float(np.log(share / (1 - share)))
+
+
+def identifier_share(patterns: np.ndarray, counts: np.ndarray, settings: LinkageSettings) -> float | None:
+    """Share of pairs agreeing on ``settings.identifier`` among those where it is present (an
+    estimate of the match share free of EM), or None without an identifier or with fewer
+    than ``settings.identifier_min_pairs`` such pairs."""
+    if settings.identifier is None:
+        return None
+    name, agree_levels = settings.identifier
+    column = [c.name for c in settings.comparisons].index(name)
+    levels = patterns[:, column]
+    present = counts[levels >= 0].sum()
+    if present < settings.identifier_min_pairs:
+        return None
+    return float(counts[np.isin(levels, agree_levels)].sum() / present)
 
 
 def train_from_patterns(df: pd.DataFrame, masks: np.ndarray, patterns: np.ndarray, counts: np.ndarray,
@@ -325,6 +362,7 @@ def train_from_patterns(df: pd.DataFrame, masks: np.ndarray, patterns: np.ndarra
             u[k][level] = fixed_u
     m0 = [_with_fixed(_initial_m(len(c.levels)), fixed_m[k]) for k, c in enumerate(comparisons)]
     estimates: list[list[np.ndarray]] = [[] for _ in comparisons]
+    healthy: list[list[np.ndarray]] = [[] for _ in comparisons]
     sessions: list[dict] = []
     for bit in range(int(masks.max(initial=0)).bit_length()):
         rows = np.flatnonzero(masks & (np.int64(1) << bit))
@@ -336,15 +374,22 @@ def train_from_patterns(df: pd.DataFrame, masks: np.ndarray, patterns: np.ndarra
         if rule.involves is not None:
             free |= np.array([c.name not in rule.split_involves for c in comparisons])
             free &= np.array([c.name not in rule.involves for c in comparisons])
+        identifier = identifier_share(patterns[rows], session_counts, settings)
         session_levels[:, ~free] = -1
         merged, merged_counts = merged_patterns(session_levels, session_counts)
         m, session_lambda, iterations, converged = expectation_maximisation(
             merged, merged_counts, m0, u, fixed_m, 0.5, settings.max_em_iterations)
+        collapsed = identifier is not None and abs(_log_odds(session_lambda) - _log_odds(identifier)) > \
+            settings.identifier_max_log_odds_gap
         for k in np.flatnonzero(free):
             estimates[k].append(m[k])
+            if not collapsed:
+                healthy[k].append(m[k])
         sessions.append({"pairs": int(session_counts.sum()), "iterations": iterations,
                          "converged": converged, "lambda": session_lambda,
+                         "identifier_share": identifier, "collapsed": collapsed,
                          "trained": [comparisons[k].name for k in np.flatnonzero(free)]})
+    estimates = [kept if kept else found for kept, found in zip(healthy, estimates)]
     if any(not found for found in estimates):
         merged, merged_counts = merged_patterns(patterns, counts)
         m, session_lambda, iterations, converged = expectation_maximisation(
@@ -396,9 +441,15 @@ def prior_from_candidates(evidence: np.ndarray, all_pairs: int, iterations: int 
     """lambda with lambda = sum over candidates of P(match | evidence, lambda) / all_pairs."""
     all_pairs = max(all_pairs, 1)
     lambda_ = float(np.clip(max((evidence > 0).sum(), 1) / all_pairs, *LAMBDA_BOUNDS))
+    probability = np.empty_like(evidence)
     for _ in range(iterations):
-        logit = np.log2(lambda_ / (1 - lambda_)) + evidence
-        expected = float((1.0 / (1.0 + np.exp2(-np.clip(logit, -1000, 1000)))).sum())
+        np.add(evidence, np.log2(lambda_ / (1 - lambda_)), out=probability)
+        np.clip(probability, -1000, 1000, out=probability)
+        np.negative(probability, out=probability)
+        np.exp2(probability, out=probability)
+        probability += 1.0
+        np.divide(1.0, probability, out=probability)
+        expected = float(probability.sum())
         new_lambda = float(np.clip(expected / all_pairs, *LAMBDA_BOUNDS))
         if abs(new_lambda - lambda_) <= tolerance * lambda_:
             return new_lambda

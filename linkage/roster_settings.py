@@ -1,6 +1,7 @@
 """The roster linkage model: comparisons, blocking rules and cannot-link over the normalized frame."""
 from __future__ import annotations
 
+import weakref
 from typing import Callable
 
 import numpy as np
@@ -8,8 +9,9 @@ import pandas as pd
 
 from linkage.addresses import COUNTY_LEVELS, county_levels
 from linkage.event_timing import EVENT_TIMING_LEVELS, REFERRAL_DAYS, event_days, event_timing_levels
-from linkage.birth import BIRTH_LEVELS, birth_levels, year_gap
-from linkage.id_numbers import ID_LEVELS, different_valid_ids, id_contradicts_record, id_levels
+from linkage.birth import BIRTH_LEVELS, birth_levels
+from linkage.clustering import CannotLink
+from linkage.id_numbers import ID_LEVELS, id_contradicts_record, id_levels
 from linkage.names import NAME_LEVELS, name_levels
 from linkage.settings import BlockingRule, Comparison, ComparisonFn, LinkageSettings
 
@@ -224,26 +226,64 @@ def roster_blocking_rules() -> list[BlockingRule]:
     ]
 
 
-def shared_relative_number(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """The same id number on both sides, a side whose own birth year contradicts the number,
-    and different names: a relative's number written on one record, not one person."""
-    codes = df["id18_code"].to_numpy(dtype=np.int64)
-    result = (codes[left] >= 0) & (codes[left] == codes[right])
-    shared = np.flatnonzero(result)
-    if shared.size:
-        a, b = left[shared], right[shared]
-        doubtful = id_contradicts_record(df, a) | id_contradicts_record(df, b)
-        result[shared] = doubtful & (name_levels(df, a, b) == 0)
-    return result
+def valid_id_key(df: pd.DataFrame) -> np.ndarray:
+    """The id number's code where it is valid, else -1: two records carrying different keys
+    hold two different valid numbers (a key constraint, checked exactly through cluster
+    summaries by linkage.clustering)."""
+    return np.where(df["id_valid"].to_numpy(dtype=bool), df["id18_code"].to_numpy(dtype=np.int64), -1)
 
 
-def roster_cannot_link(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Two different valid id numbers; a shared relative's number (shared_relative_number);
-    or known sexes differ and birth years are > 2 years apart."""
-    sex = df["sex_code"].to_numpy(dtype=np.int64)
-    sex_differs = (sex[left] >= 0) & (sex[right] >= 0) & (sex[left] != sex[right])
-    return (different_valid_ids(df, left, right) | shared_relative_number(df, left, right)
-            | (sex_differs & (year_gap(df, left, right) >= SEX_CONFLICT_MIN_YEAR_GAP)))
+class RosterConflicts:
+    """The pair predicate of the roster cannot-link besides different valid ids:
+
+    - a shared relative's number: the same id number on both sides, a side whose own birth
+      year or sex contradicts the number (linkage.id_numbers.id_contradicts_record), and
+      different names: one record carries a relative's number, they are not one person;
+    - known sexes differ and birth years are more than SEX_CONFLICT_MIN_YEAR_GAP - 1 apart.
+
+    Clustering calls it tens of thousands of times on a few pairs each, so the per-record
+    arrays it reads are prepared once per frame (the frame is held by a weak reference).
+    """
+
+    def __init__(self) -> None:
+        self._frame: weakref.ref | None = None
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def __getstate__(self) -> dict:
+        return {"_frame": None, "_arrays": {}}  # the cache is per process (Spark pickles settings)
+
+    def _prepared(self, df: pd.DataFrame) -> dict[str, np.ndarray]:
+        if self._frame is None or self._frame() is not df:
+            rows = np.arange(len(df))
+            self._arrays = {
+                "sex": df["sex_code"].to_numpy(dtype=np.int64),
+                "birth_lo": df["birth_lo"].to_numpy(dtype=np.int64),
+                "birth_hi": df["birth_hi"].to_numpy(dtype=np.int64),
+                "id18": df["id18_code"].to_numpy(dtype=np.int64),
+                "doubtful": id_contradicts_record(df, rows) if len(df) else np.zeros(0, dtype=bool),
+            }
+            self._frame = weakref.ref(df)
+        return self._arrays
+
+    def __call__(self, df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        arrays = self._prepared(df)
+        sex, lo, hi, id18, doubtful = (arrays[k] for k in ("sex", "birth_lo", "birth_hi", "id18", "doubtful"))
+        sex_l, sex_r = sex[left], sex[right]
+        lo_l, lo_r = lo[left], lo[right]
+        gap = np.maximum(lo_l, lo_r) - np.minimum(hi[left], hi[right])
+        conflict = ((sex_l >= 0) & (sex_r >= 0) & (sex_l != sex_r)
+                    & (lo_l >= 0) & (lo_r >= 0) & (gap >= SEX_CONFLICT_MIN_YEAR_GAP))
+        shared = np.flatnonzero((id18[left] >= 0) & (id18[left] == id18[right])
+                                & (doubtful[left] | doubtful[right]))
+        if shared.size:
+            conflict[shared] |= name_levels(df, left[shared], right[shared]) == 0
+        return conflict
+
+
+def roster_cannot_link() -> CannotLink:
+    """Never one person: two different valid id numbers (a key constraint), or a pair
+    RosterConflicts rejects."""
+    return CannotLink(keys=(valid_id_key,), predicate=RosterConflicts())
 
 
 def roster_settings() -> LinkageSettings:
@@ -251,8 +291,9 @@ def roster_settings() -> LinkageSettings:
     return LinkageSettings(
         comparisons=roster_comparisons(),
         blocking_rules=roster_blocking_rules(),
-        cannot_link=roster_cannot_link,
+        cannot_link=roster_cannot_link(),
         block_cap=BLOCK_CAP,
         match_threshold=MATCH_THRESHOLD,
         review_floor=REVIEW_FLOOR,
+        identifier=("id_number", (ID_LEVELS.index("one edit or adjacent transposition"), ID_LEVELS.index("identical"))),
     )

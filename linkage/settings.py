@@ -64,3 +64,11 @@ class LinkageSettings:
     max_em_iterations: int = 50
     u_sample_size: int = 1_000_000
     seed: int = 42
+    identifier: tuple[str, tuple[int, ...]] | None = None
+    """(comparison name, its agreement levels) of an identifier (an id number): agreeing on it
+    almost always means a match, so among a session's pairs where it is present the agreeing
+    share estimates the session's match share without EM. A session whose EM match share
+    strays from it by more than ``identifier_max_log_odds_gap`` has latched onto something
+    else (namesakes) and does not train m (linkage.fellegi_sunter.collapsed_sessions)."""
+    identifier_max_log_odds_gap: float = 0.5
+    identifier_min_pairs: int = 100

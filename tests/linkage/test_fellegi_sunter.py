@@ -210,3 +210,35 @@ def test_unique_codes_equals_numpy_unique_first_index_and_counts():
         _, first, counts = np.unique(codes, return_index=True, return_counts=True)
         ours_first, ours_counts = unique_codes(codes)
         assert np.array_equal(ours_first, first) and np.array_equal(ours_counts, counts)
+
+
+def _collapse_case(identifier):
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame({c: rng.integers(0, 50, 400).astype(str) for c in ("name", "place", "id")})
+    comparisons = [Comparison(c, ("different", "same"), exact_match(c)) for c in ("name", "place", "id")]
+    rules = [BlockingRule("namesakes", column_key("name"), involves=("name",)),
+             BlockingRule("places", column_key("place"), involves=("place",))]
+    settings = LinkageSettings(comparisons=comparisons, blocking_rules=rules, identifier=identifier,
+                               identifier_min_pairs=10)
+    # session 0: namesakes of one place, 5% sharing an id (EM takes the shared place for a match);
+    # session 1: pairs of one place, half of them one person by the id, names agreeing with it
+    patterns = np.array([[1, 1, 0], [1, 1, 1], [1, 0, 0],
+                         [1, 1, 1], [0, 1, 0], [1, 1, 0], [0, 1, 1]], dtype=np.int8)
+    counts = np.array([900, 50, 50, 450, 450, 50, 50])
+    masks = np.array([1, 1, 1, 2, 2, 2, 2])
+    return train_from_patterns(df, masks, patterns, counts, settings)
+
+
+def test_a_session_whose_em_share_strays_from_the_identifiers_does_not_train():
+    checked = _collapse_case(("id", (1,)))
+    assert [s["collapsed"] for s in checked.sessions[:2]] == [True, False]
+    assert abs(checked.sessions[0]["identifier_share"] - 0.05) < 1e-9
+    unchecked = _collapse_case(None)
+    assert not any(s["collapsed"] for s in unchecked.sessions)
+    # the place comparison is trained by the namesake session only: kept (no healthy session
+    # trains it); the id comparison by both: the collapsed session's estimate is left out
+    place = {m.name: m for m in checked.comparisons}["place"]
+    assert np.array_equal(place.m, {m.name: m for m in unchecked.comparisons}["place"].m)
+    id_checked = {m.name: m for m in checked.comparisons}["id"].level_weights()
+    id_unchecked = {m.name: m for m in unchecked.comparisons}["id"].level_weights()
+    assert id_checked[0] < id_unchecked[0]  # disagreeing on the id weighs against a match again

@@ -91,7 +91,7 @@ def test_cannot_link():
     df = _df()
     left, right = np.array([0, 0, 0, 1]), np.array([3, 2, 1, 4])
     # two valid different ids; sex differs and 15 years apart; compatible; sex differs, 5 years apart
-    assert roster_cannot_link(df, left, right).tolist() == [True, True, False, True]
+    assert roster_cannot_link()(df, left, right).tolist() == [True, True, False, True]
 
 
 def test_combined_key():
@@ -114,7 +114,7 @@ def _relative_number_df() -> pd.DataFrame:
 def test_a_relatives_number_shared_under_another_name_is_a_cannot_link():
     df = _relative_number_df()
     assert df["id_valid"].all()
-    conflict = roster_cannot_link(df, np.array([0, 0]), np.array([1, 2]))
+    conflict = roster_cannot_link()(df, np.array([0, 0]), np.array([1, 2]))
     assert conflict.tolist() == [True, False]
 
 
@@ -133,3 +133,15 @@ def test_referral_rules_pair_a_police_record_with_an_intake_of_the_same_home_cou
     found = set(zip(pairs.left.tolist(), pairs.right.tolist()))
     assert (0, 1) in found and (1, 3) in found          # police, then intake 2 days later, one county
     assert (0, 2) not in found and (2, 3) not in found  # 3 days later is not a referral
+
+
+def test_the_cannot_link_prepares_each_frame_anew_and_pickles_without_its_cache():
+    import pickle
+
+    constraint = roster_cannot_link()
+    relative = _relative_number_df()
+    assert constraint(relative, np.array([0]), np.array([1])).tolist() == [True]
+    other = _df()  # a frame of other records at the same positions: no shared number there
+    assert constraint(other, np.array([0]), np.array([1])).tolist() == [False]
+    copy = pickle.loads(pickle.dumps(constraint))
+    assert copy(relative, np.array([0]), np.array([1])).tolist() == [True]
