@@ -95,9 +95,13 @@ def quarantine_split(context: dg.AssetExecutionContext, raw_rosters: pd.DataFram
 
 
 @dg.asset(group_name=GROUP)
-def normalized_records(context: dg.AssetExecutionContext, records: pd.DataFrame) -> pd.DataFrame:
-    """Records with normalized names, id numbers, dates and place codes (row order of records)."""
-    normalized = normalize_records(records)
+def normalized_records(context: dg.AssetExecutionContext, records: pd.DataFrame,
+                       linkage_options: LinkageOptions, spark: SparkSessionResource) -> pd.DataFrame:
+    """Records with normalized names, id numbers, dates and place codes (row order of records).
+
+    The Spark engine normalizes on the `spark` resource's executors (same frame, see
+    pipelines.spark_normalize); the pandas engine in this process."""
+    normalized = spark.normalize(records) if linkage_options.engine == "spark" else normalize_records(records)
     context.add_output_metadata({
         "rows": len(normalized),
         "valid_id_numbers": int((normalized["id_status"] == "valid").sum()),
