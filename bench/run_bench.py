@@ -6,7 +6,7 @@ each as a subprocess under ``/usr/bin/time -v`` (wall, CPU, peak RSS), score bot
 against the truth with ``linkage.evaluate.pairwise_scores``, print the comparison and append
 it to bench/RESULTS.md with the exact command and the machine.
 
-    python -m bench.run_bench --sizes 10k,100k [--skip-splink] [--heldout] [--engine pandas|spark]
+    python -m bench.run_bench --sizes 10k,100k [--skip-splink] [--world train|heldout|reference] [--engine pandas|spark]
 """
 from __future__ import annotations
 
@@ -85,12 +85,12 @@ def timed(command: list[str], log: Path) -> Measured:
                     peak_rss_mb=int(found["rss_kb"]) / 1024)
 
 
-def generate(persons: int, folder: Path, heldout: bool) -> tuple[Path, Path]:
+def generate(persons: int, folder: Path, world: str) -> tuple[Path, Path]:
     """Contract folder and truth.csv for `persons` simulated persons."""
     input_dir, truth = folder / "input", folder / "truth.csv"
     if not truth.exists():
         command = [sys.executable, "-m", "synthetic", "--out", str(input_dir), "--persons", str(persons),
-                   "--seed", str(SEED), "--truth", str(truth), *(["--heldout"] if heldout else [])]
+                   "--seed", str(SEED), "--truth", str(truth), "--world", world]
         subprocess.run(command, check=True, cwd=REPO, stdout=subprocess.DEVNULL)
     return input_dir, truth
 
@@ -154,8 +154,8 @@ def code_version() -> str:
 
 def bench_size(rows: int, work: Path, args: argparse.Namespace) -> dict:
     persons = int(round(rows / ROWS_PER_PERSON))
-    folder = work / f"{'heldout' if args.heldout else 'train'}_{rows}"
-    input_dir, truth_csv = generate(persons, folder, args.heldout)
+    folder = work / f"{args.world}_{rows}"
+    input_dir, truth_csv = generate(persons, folder, args.world)
     truth = true_labels(truth_csv)
     result: dict = {"rows_target": rows, "persons": persons, "truth_records": len(truth)}
 
@@ -180,7 +180,7 @@ def _line(name: str, run: dict) -> str:
 
 def markdown(results: list[dict], command: str, args: argparse.Namespace) -> str:
     lines = [f"## {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: "
-             f"{'held-out' if args.heldout else 'training'} generator, engine {args.engine}",
+             f"{args.world} generator world, engine {args.engine}",
              "", f"Command: `{command}`", "", f"Machine: {machine()}", "", f"Code: {code_version()}", ""]
     for result in results:
         lines += [f"### {result['rows_target']:,} rows target ({result['persons']:,} persons, "
@@ -203,7 +203,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.run_bench", description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10k,100k", help="comma-separated row counts: 10k,100k,300k,1M")
     parser.add_argument("--skip-splink", action="store_true")
-    parser.add_argument("--heldout", action="store_true", help="the held-out generator parameters")
+    parser.add_argument("--world", choices=("train", "heldout", "reference"), default="train",
+                        help="generator world (synthetic.params.WORLDS)")
     parser.add_argument("--engine", choices=("pandas", "spark"), default="pandas")
     parser.add_argument("--work", type=Path, default=Path("/tmp/rosterlink-bench"), help="data and outputs (not committed)")
     parser.add_argument("--no-append", action="store_true", help="print only, leave RESULTS.md alone")
