@@ -47,7 +47,7 @@ def _inside_stay(day: np.ndarray, intake: np.ndarray, exit_day: np.ndarray) -> n
 STATION, POLICE = 1, 2
 
 
-def _source_kind(df: pd.DataFrame) -> np.ndarray:
+def source_kind(df: pd.DataFrame) -> np.ndarray:
     """int8 per record: STATION, POLICE or 0 (a small array to gather from, not strings)."""
     source = df["source"].to_numpy(dtype=object)
     kind = np.zeros(len(df), dtype=np.int8)
@@ -58,7 +58,7 @@ def _source_kind(df: pd.DataFrame) -> np.ndarray:
 
 def event_timing_levels(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Level of the event-timing comparison for each pair (see the module docstring)."""
-    kind = _source_kind(df)
+    kind = source_kind(df)
     event, exit_day = event_days(df), _days(df, "exit_date")
     kind_l, kind_r = kind[left], kind[right]
     station_l, station_r = kind_l == STATION, kind_r == STATION

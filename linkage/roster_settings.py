@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 
 from linkage.addresses import COUNTY_LEVELS, county_levels
-from linkage.event_timing import EVENT_TIMING_LEVELS, REFERRAL_DAYS, event_days, event_timing_levels
 from linkage.birth import BIRTH_LEVELS, birth_levels
 from linkage.clustering import CannotLink
+from linkage.event_timing import (EVENT_TIMING_LEVELS, POLICE, REFERRAL_DAYS, STATION, event_days,
+                                  event_timing_levels, source_kind)
 from linkage.id_numbers import ID_LEVELS, id_contradicts_record, id_levels
 from linkage.names import NAME_LEVELS, name_levels
 from linkage.settings import BlockingRule, Comparison, ComparisonFn, LinkageSettings
@@ -174,9 +175,8 @@ def referral_key(offset_days: int, column: str) -> Callable[[pd.DataFrame], np.n
     F1 at 300k rows, where a day holds many namesakes; the county rules gained at both sizes."""
 
     def key(df: pd.DataFrame) -> np.ndarray:
-        source = df["source"].to_numpy(dtype=object)
-        day = event_days(df)
-        day = np.where(source == "police", day + offset_days, np.where(source == "station", day, -1))
+        kind, day = source_kind(df), event_days(df)
+        day = np.where(kind == POLICE, day + offset_days, np.where(kind == STATION, day, -1))
         return combined_key(np.where(day >= 0, day, -1), df[column].to_numpy(dtype=np.int64))
 
     key.__name__ = f"referral_{offset_days}_{column}_key"
