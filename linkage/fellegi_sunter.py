@@ -172,27 +172,10 @@ def _row_codes(columns: list[np.ndarray]) -> np.ndarray | None:
     return code
 
 
-def unique_codes(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Index of the first occurrence and count of each distinct code, in ascending code order:
-    ``np.unique(codes, return_index=True, return_counts=True)[1:]``, by hashing instead of
-    sorting every code (16M pattern codes: 3.1 s -> 0.7 s)."""
-    inverse, distinct = pd.factorize(codes)
-    counts = np.bincount(inverse, minlength=distinct.size)
-    first = np.empty(distinct.size, dtype=np.int64)
-    first[inverse[::-1]] = np.arange(codes.size - 1, -1, -1, dtype=np.int64)
-    order = np.argsort(distinct, kind="stable")
-    return first[order], counts[order]
-
-
 def pattern_counts(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct rows of the level matrix and how often each occurs."""
-    if levels.shape[0] == 0:
-        return levels.reshape(0, levels.shape[1]), np.zeros(0, np.int64)
-    codes = _row_codes([levels[:, k] for k in range(levels.shape[1])])
-    if codes is None:
-        return np.unique(levels, axis=0, return_counts=True)
-    first, counts = unique_codes(codes)
-    return levels[first], counts
+    _, patterns, counts = masked_pattern_counts(np.zeros(levels.shape[0], dtype=np.uint8), levels)
+    return patterns, counts
 
 
 def _initial_m(n_levels: int) -> np.ndarray:

@@ -201,17 +201,6 @@ def test_evidence_in_chunks_equals_the_summed_contributions():
     assert np.allclose(chunked, whole) and not np.allclose(whole, whole[0])
 
 
-def test_unique_codes_equals_numpy_unique_first_index_and_counts():
-    from linkage.fellegi_sunter import unique_codes
-
-    rng = np.random.default_rng(3)
-    for size in (0, 1, 7, 5000):
-        codes = rng.integers(-3, 40, size).astype(np.int64) * 1_000_003
-        _, first, counts = np.unique(codes, return_index=True, return_counts=True)
-        ours_first, ours_counts = unique_codes(codes)
-        assert np.array_equal(ours_first, first) and np.array_equal(ours_counts, counts)
-
-
 def _collapse_case(identifier):
     rng = np.random.default_rng(5)
     df = pd.DataFrame({c: rng.integers(0, 50, 400).astype(str) for c in ("name", "place", "id")})
