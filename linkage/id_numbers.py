@@ -21,6 +21,7 @@ from rapidfuzz.distance import Levenshtein
 from rapidfuzz.process import cpdist
 
 from linkage.addresses import current_county
+from linkage.birth import AGE_SLACK_YEARS
 
 ID_LEVELS: tuple[str, ...] = (
     "two different valid numbers",
@@ -152,8 +153,6 @@ def id_contradicts_record(df: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     rule; see linkage.roster_settings.roster_cannot_link for what sharing it proves.
     Works on the given rows only (called for few pairs, many times, during clustering).
     """
-    from linkage.birth import AGE_SLACK_YEARS
-
     id_date = df["id_birth_date"].to_numpy(dtype="datetime64[ns]")[rows]
     id_year = np.where(np.isnat(id_date), np.nan,
                        id_date.astype("datetime64[Y]").astype(np.int64) + 1970).astype(np.float64)
