@@ -40,7 +40,8 @@ from linkage.blocking import candidate_pairs
 from linkage.clustering import ClusterStats, cluster
 from linkage.compare import comparison_levels
 from linkage.engine import LinkageResult, pairs_frame
-from linkage.fellegi_sunter import FSModel, evidence, possible_pairs, prior_from_candidates, score, train_from_patterns
+from linkage.fellegi_sunter import (FSModel, evidence, possible_pairs, prior_from_candidates, train_from_patterns,
+                                    weights_from_evidence)
 from linkage.settings import BlockingRule, LinkageSettings
 from linkage.timing import StageTimer
 from pipelines.spark_components import component_of_every_node
@@ -124,28 +125,24 @@ def _levels_fn(frame_broadcast, settings: LinkageSettings):
 
 
 def _evidence_fn(frame_broadcast, model: FSModel, settings: LinkageSettings):
-    """mapInPandas function: summed comparison weights (tf included) of each pair."""
+    """mapInPandas function: the batch with the summed comparison weights (tf included) of each pair."""
     columns = _level_columns(settings)
 
     def with_evidence(batches):
         df = frame_broadcast.value
         for batch in batches:
             levels = batch[columns].to_numpy(dtype=np.int8)
-            summed = evidence(model, df, batch["left"].to_numpy(), batch["right"].to_numpy(), levels)
-            yield pd.DataFrame({"left": batch["left"], "right": batch["right"], "evidence": summed})
+            yield batch.assign(evidence=evidence(model, df, batch["left"].to_numpy(), batch["right"].to_numpy(), levels))
 
     return with_evidence
 
 
-def _score_fn(frame_broadcast, model: FSModel, settings: LinkageSettings):
-    """mapInPandas function: match weight and probability of each pair."""
-    columns = _level_columns(settings)
+def _score_fn(model: FSModel):
+    """mapInPandas function: match weight and probability of each pair from its evidence."""
 
     def with_scores(batches):
-        df = frame_broadcast.value
         for batch in batches:
-            levels = batch[columns].to_numpy(dtype=np.int8)
-            weight, probability = score(model, df, batch["left"].to_numpy(), batch["right"].to_numpy(), levels)
+            weight, probability = weights_from_evidence(model, batch.pop("evidence").to_numpy())
             yield batch.assign(match_weight=weight, match_probability=probability)
 
     return with_scores
@@ -237,14 +234,16 @@ def link_spark(spark: SparkSession, normalized: pd.DataFrame | str | Path,
         model = train_from_patterns(df, counted["mask"].to_numpy(np.int64),
                                     counted[level_columns].to_numpy(np.int8), counted["count"].to_numpy(np.int64),
                                     settings)
-        evidence = (with_levels.mapInPandas(_evidence_fn(frame_broadcast, model, settings),
-                                            "left long, right long, evidence double")
-                    .toPandas().sort_values(["left", "right"], kind="stable")["evidence"].to_numpy())
-        model.lambda_ = prior_from_candidates(evidence, possible_pairs(df, settings.link_only_column))
+        with_evidence = with_levels.mapInPandas(_evidence_fn(frame_broadcast, model, settings),
+                                                level_schema + ", evidence double").persist()
+        persisted.append(with_evidence)
+        pair_evidence = (with_evidence.select("left", "right", "evidence").toPandas()
+                         .sort_values(["left", "right"], kind="stable")["evidence"].to_numpy())
+        model.lambda_ = prior_from_candidates(pair_evidence, possible_pairs(df, settings.link_only_column))
         lap("train")
 
         score_schema = level_schema + ", match_weight double, match_probability double"
-        scored = with_levels.mapInPandas(_score_fn(frame_broadcast, model, settings), score_schema).persist()
+        scored = with_evidence.mapInPandas(_score_fn(model), score_schema).persist()
         persisted.append(scored)
         at_threshold = scored.where(F.col("match_probability") >= settings.match_threshold).count()
         lap("score")
