@@ -19,6 +19,7 @@ from linkage.roster_settings import roster_settings
 from linkage.settings import LinkageSettings
 from pipelines import frames, writers
 from pipelines.ingest import RosterInputError, discover_files, read_source
+from pipelines.quality_suites import QualitySuites
 from pipelines.report import ReportInputs, city_encounters, render_report
 from pipelines.resources import InputFolder, LinkageOptions, OutputFolder
 from pipelines.spark_resource import SparkSessionResource
@@ -27,6 +28,9 @@ from quality.quarantine import split_quarantine
 
 GROUP = "rosterlink"
 ENGINE_COUNTS = ("records", "candidate_pairs", "pairs_kept", "pairs_at_threshold", "clusters")
+FINAL = {"dagster/priority": "-2"}
+"""Step tag of the run's summary and report: the in-process executor runs them after every other
+ready step, the quality checks included (pipelines.checks.LAST), so the summary times them too."""
 
 
 def _stack(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -83,9 +87,12 @@ def raw_rosters(context: dg.AssetExecutionContext, input_folder: InputFolder) ->
     },
 )
 def quarantine_split(context: dg.AssetExecutionContext, raw_rosters: pd.DataFrame,
-                     output_folder: OutputFolder):
-    """Split the raw rows into accepted records and the quarantine; write quarantine.parquet."""
+                     output_folder: OutputFolder, quality_suites: QualitySuites):
+    """Split the raw rows into accepted records and the quarantine; write quarantine.parquet.
+
+    The records' quality suites start here (in the background when the run is in-process)."""
     records, quarantine = split_quarantine(raw_rosters)
+    quality_suites.start(records)
     writers.write_output(quarantine, output_folder.root, "quarantine.parquet")
     reasons = quarantine["reason"].str.split(":", n=1).str[0].value_counts() if len(quarantine) else pd.Series()
     yield dg.Output(records, output_name="records",
@@ -226,7 +233,7 @@ def _step_seconds(context: dg.AssetExecutionContext) -> dict[str, float]:
     }
 
 
-@dg.asset(group_name=GROUP)
+@dg.asset(group_name=GROUP, op_tags=FINAL)
 def run_summary(context: dg.AssetExecutionContext, raw_rosters: pd.DataFrame, quarantine: pd.DataFrame,
                 record_links: pd.DataFrame, persons: pd.DataFrame, returns: pd.DataFrame,
                 poverty_matches: pd.DataFrame, review_queue: pd.DataFrame, linkage_result: LinkageResult,
@@ -257,7 +264,7 @@ def run_summary(context: dg.AssetExecutionContext, raw_rosters: pd.DataFrame, qu
     return summary
 
 
-@dg.asset(group_name=GROUP)
+@dg.asset(group_name=GROUP, op_tags=FINAL)
 def report(context: dg.AssetExecutionContext, normalized_records: pd.DataFrame, record_links: pd.DataFrame,
            persons: pd.DataFrame, returns: pd.DataFrame, poverty_matches: pd.DataFrame,
            match_pairs: pd.DataFrame, review_queue: pd.DataFrame, run_summary: dict,

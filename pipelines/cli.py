@@ -78,7 +78,7 @@ def run_pipeline(config: RunConfig, verbose: bool = False, instance=None):
     """
     from pipelines.definitions import JOB_NAME, build_definitions
 
-    job = build_definitions(config, io_manager=dg.mem_io_manager).resolve_job_def(JOB_NAME)
+    job = build_definitions(config, io_manager=dg.mem_io_manager, in_process=True).resolve_job_def(JOB_NAME)
     log_level = "INFO" if verbose else "CRITICAL"
     with dagster_environment() as scratch, warnings.catch_warnings():
         if not verbose:

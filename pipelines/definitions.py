@@ -24,9 +24,13 @@ daily_schedule = dg.ScheduleDefinition(
 )
 
 
-def build_definitions(config: RunConfig, io_manager: dg.IOManagerDefinition | None = None) -> dg.Definitions:
-    """The code location for one run configuration; `io_manager` overrides where intermediate values live."""
-    resources: dict[str, object] = dict(resources_for(config))
+def build_definitions(config: RunConfig, io_manager: dg.IOManagerDefinition | None = None,
+                      in_process: bool = False) -> dg.Definitions:
+    """The code location for one run configuration.
+
+    `io_manager` overrides where intermediate values live; `in_process` says every step of the
+    run executes in this process (the CLI's run), so resources may share state between steps."""
+    resources: dict[str, object] = dict(resources_for(config, in_process=in_process))
     if io_manager is not None:
         resources["io_manager"] = io_manager
     return dg.Definitions(

@@ -1,4 +1,5 @@
-"""Dagster resources: the input folder, the output folder, the linkage options, the Spark session."""
+"""Dagster resources: the input folder, the output folder, the linkage options, the Spark session,
+the quality suites."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,6 +7,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.config import RunConfig
+from pipelines.quality_suites import QualitySuites
 from pipelines.spark_resource import SparkSessionResource
 
 
@@ -39,9 +41,13 @@ class LinkageOptions(dg.ConfigurableResource):
     review_floor: float | None = None
 
 
-def resources_for(config: RunConfig) -> dict[str, dg.ConfigurableResource]:
-    """The resource set of a run with this configuration (the Spark session starts only if used)."""
+def resources_for(config: RunConfig, in_process: bool = False) -> dict[str, dg.ConfigurableResource]:
+    """The resource set of a run with this configuration (the Spark session starts only if used).
+
+    `in_process`: every step runs in this one process (the CLI's run), so the quality suites can
+    run in a background process started by an early step and be collected by the checks."""
     return {
+        "quality_suites": QualitySuites(background=in_process),
         "spark": SparkSessionResource(conf={"spark.ui.showConsoleProgress": "false"}),
         "input_folder": InputFolder(path=str(config.input_dir)),
         "output_folder": OutputFolder(path=str(config.output_dir)),

@@ -49,6 +49,16 @@ def test_run_succeeds_and_every_error_check_passes(finished_run):
         assert suite.metadata["rows"].value > 0 and suite.metadata["expectations"].value > 0
 
 
+def test_quality_suites_run_beside_the_linkage_and_the_summary_times_every_step(finished_run):
+    config, result = finished_run
+    order = [e.step_key for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_SUCCESS]
+    suites = [order.index(f"records_quality_suite_{source}") for source in ("station", "police", "village", "poverty")]
+    assert order.index("persons") < min(suites)        # collected once the linkage is done
+    assert max(suites) < order.index("run_summary")
+    summary = json.loads((config.output_dir / "run_summary.json").read_text(encoding="utf-8"))
+    assert {f"records_quality_suite_{source}" for source in ("station", "police")} <= set(summary["timings_seconds"])
+
+
 def test_every_contract_file_is_written_with_its_schema_and_version(finished_run):
     config, _ = finished_run
     for file_name, schema in OUTPUT_SCHEMAS.items():
