@@ -176,9 +176,9 @@ _CODES_BEFORE: dict[str, tuple[str, ...]] = {
 _CODES_LAST: tuple[str, ...] = ("place_prefecture_code", "township_code_int", "village_code", "household_code")
 
 
-def _own_text(records: pd.DataFrame) -> pd.DataFrame:
-    """KEPT_COLUMNS of `records` (a RangeIndex), text missing as None."""
-    frame = pd.DataFrame({c: _text(records, c) for c in KEPT_COLUMNS}, index=records.index)
+def _own_text(records: pd.DataFrame, columns: tuple[str, ...] = KEPT_COLUMNS) -> pd.DataFrame:
+    """`columns` of `records` (a RangeIndex), text missing as None."""
+    frame = pd.DataFrame({c: _text(records, c) for c in columns}, index=records.index)
     if "row_number" in records:
         frame["row_number"] = records["row_number"]
     return frame
@@ -227,7 +227,8 @@ def normalize_rows(records: pd.DataFrame) -> pd.DataFrame:
 
 def own_columns(records: pd.DataFrame) -> pd.DataFrame:
     """The first columns of `normalize_rows(records)`: the records' own text, missing as None."""
-    return _own_text(records.reset_index(drop=True)).drop(columns=list(REPLACED_COLUMNS))
+    own = tuple(c for c in KEPT_COLUMNS if c not in REPLACED_COLUMNS)
+    return _own_text(records.reset_index(drop=True), own)
 
 
 def derived_columns(records: pd.DataFrame) -> pd.DataFrame:

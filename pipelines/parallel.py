@@ -117,6 +117,6 @@ def normalize_records_parallel(records: pd.DataFrame) -> pd.DataFrame:
     with _pool(processes - 1, "records", records) as pool:
         pending = [pool.apply_async(_normalize_part, ((a, b),)) for a, b in zip(cuts[1:-1], cuts[2:])]
         parts = [derived_columns(records.iloc[: cuts[1]])]
+        own = own_columns(records)
         parts += [unpack_frame(result.get()) for result in pending]
-    derived = pd.concat(parts, ignore_index=True)
-    return add_codes(pd.concat([own_columns(records), derived], axis=1, copy=False))
+    return add_codes(pd.concat([own, pd.concat(parts, ignore_index=True)], axis=1, copy=False))
