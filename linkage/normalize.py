@@ -176,14 +176,16 @@ _CODES_BEFORE: dict[str, tuple[str, ...]] = {
 _CODES_LAST: tuple[str, ...] = ("place_prefecture_code", "township_code_int", "village_code", "household_code")
 
 
-def normalize_rows(records: pd.DataFrame) -> pd.DataFrame:
-    """The row-wise part of `normalize_records`: every column but the global code columns of
-    CODE_VOCABULARIES, plus the CODE_KEY_COLUMNS they number. A row's values depend on that row
-    alone, so any split of `records` into parts gives the same rows."""
-    records = records.reset_index(drop=True)
-    frame = pd.DataFrame({c: _text(records, c) for c in KEPT_COLUMNS}, index=records.index)
+def _own_text(records: pd.DataFrame, columns: tuple[str, ...] = KEPT_COLUMNS) -> pd.DataFrame:
+    """`columns` of `records` (a RangeIndex), text missing as None."""
+    frame = pd.DataFrame({c: _text(records, c) for c in columns}, index=records.index)
     if "row_number" in records:
         frame["row_number"] = records["row_number"]
+    return frame
+
+
+def _derived(records: pd.DataFrame, frame: pd.DataFrame) -> list[pd.DataFrame]:
+    """The columns of `normalize_rows` computed from the records' text `frame` (`_own_text`)."""
     names, name_shape = _names_and_shape(frame["name"])
     ids = parse_id_numbers(frame["id_number"])
     field_sex = parse_sex(frame["sex"])
@@ -208,11 +210,31 @@ def normalize_rows(records: pd.DataFrame) -> pd.DataFrame:
     }, index=frame.index)
     place_keys = _place_keys(pd.concat([places, ids[["id_county"]]], axis=1))
     usable_id_date = ids["id_status"].isin(["valid", "bad_check"])
-    return pd.concat([
-        frame.drop(columns=list(REPLACED_COLUMNS)),
+    return [
         names, replaced[["sex"]], ids, births, places, replaced.drop(columns=["sex"]),
         name_shape, id_fields, effective_birth(births, id_birth, usable_id_date), place_keys,
-    ], axis=1, copy=False)
+    ]
+
+
+def normalize_rows(records: pd.DataFrame) -> pd.DataFrame:
+    """The row-wise part of `normalize_records`: every column but the global code columns of
+    CODE_VOCABULARIES, plus the CODE_KEY_COLUMNS they number. A row's values depend on that row
+    alone, so any split of `records` into parts gives the same rows."""
+    records = records.reset_index(drop=True)
+    frame = _own_text(records)
+    return pd.concat([frame.drop(columns=list(REPLACED_COLUMNS)), *_derived(records, frame)], axis=1, copy=False)
+
+
+def own_columns(records: pd.DataFrame) -> pd.DataFrame:
+    """The first columns of `normalize_rows(records)`: the records' own text, missing as None."""
+    own = tuple(c for c in KEPT_COLUMNS if c not in REPLACED_COLUMNS)
+    return _own_text(records.reset_index(drop=True), own)
+
+
+def derived_columns(records: pd.DataFrame) -> pd.DataFrame:
+    """The other columns of `normalize_rows(records)` (those after `own_columns`)."""
+    records = records.reset_index(drop=True)
+    return pd.concat(_derived(records, _own_text(records)), axis=1, copy=False)
 
 
 def vocabulary_codes(rows: pd.DataFrame) -> dict[str, np.ndarray]:

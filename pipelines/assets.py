@@ -18,7 +18,8 @@ from linkage.person_ids import assign_person_ids
 from linkage.roster_settings import roster_settings
 from linkage.settings import LinkageSettings
 from pipelines import frames, writers
-from pipelines.ingest import RosterInputError, discover_files, read_source
+from pipelines.ingest import RosterInputError, discover_files
+from pipelines.parallel import normalize_records_parallel, read_sources
 from pipelines.quality_suites import QualitySuites
 from pipelines.report import ReportInputs, city_encounters, render_report
 from pipelines.resources import InputFolder, LinkageOptions, OutputFolder
@@ -44,7 +45,7 @@ def _stack(parts: list[pd.DataFrame]) -> pd.DataFrame:
 def read_raw(input_dir: Path) -> tuple[pd.DataFrame, int]:
     """Every row of every roster file of the input folder (all sources), and the number of files."""
     files = discover_files(input_dir)
-    raw = _stack([read_source(input_dir, source) for source in files])
+    raw = _stack(read_sources(input_dir, list(files)))
     if raw.empty:
         raise RosterInputError(f"no data rows in the roster files under {input_dir}")
     return raw, sum(len(paths) for paths in files.values())
@@ -107,8 +108,8 @@ def normalized_records(context: dg.AssetExecutionContext, records: pd.DataFrame,
     """Records with normalized names, id numbers, dates and place codes (row order of records).
 
     The Spark engine normalizes on the `spark` resource's executors (same frame, see
-    pipelines.spark_normalize); the pandas engine in this process."""
-    normalized = spark.normalize(records) if linkage_options.engine == "spark" else normalize_records(records)
+    pipelines.spark_normalize); the pandas engine on this machine's cores (pipelines.parallel)."""
+    normalized = spark.normalize(records) if linkage_options.engine == "spark" else normalize_records_parallel(records)
     context.add_output_metadata({
         "rows": len(normalized),
         "valid_id_numbers": int((normalized["id_status"] == "valid").sum()),

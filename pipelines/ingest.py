@@ -369,7 +369,11 @@ def read_source(input_dir: Path, source: str) -> pd.DataFrame:
     ``len()`` of the result is the number of rows read; an input whose files hold no data
     rows at all is for the caller to judge.
     """
-    frames = [read_file(path, source, input_dir) for path in source_files(input_dir, source)]
+    return source_frame(source, [read_file(path, source, input_dir) for path in source_files(input_dir, source)])
+
+
+def source_frame(source: str, frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The raw-row frames of one source's files (in file order) as one frame, columns aligned."""
     extra = {c for frame in frames for c in frame.columns if c in CANONICAL_COLUMNS}
     names = frame_columns(source, extra)
     for frame in frames:

@@ -42,9 +42,8 @@ def required_date_columns(source: str) -> tuple[str, ...]:
 
 
 def _stripped(values: pd.Series) -> pd.Series:
-    text = values.astype(object).where(values.notna(), None)
-    stripped = text.map(lambda v: (v.strip() or None) if isinstance(v, str) else None)
-    return stripped.astype(object)
+    stripped = [(v.strip() or None) if isinstance(v, str) else None for v in values.to_numpy(dtype=object).tolist()]
+    return pd.Series(stripped, index=values.index, dtype=object)
 
 
 def _blank_rows(raw: pd.DataFrame) -> np.ndarray:
@@ -60,9 +59,13 @@ def _blank_rows(raw: pd.DataFrame) -> np.ndarray:
 
 def quarantine_reasons(raw: pd.DataFrame) -> pd.Series:
     """The quarantine reason of each raw row (object: str, or None for an accepted row)."""
+    return _reasons(raw, _stripped(raw["record_id"]))
+
+
+def _reasons(raw: pd.DataFrame, record_ids: pd.Series) -> pd.Series:
+    """`quarantine_reasons` given the stripped record ids of `raw`."""
     reasons = np.full(len(raw), None, dtype=object)
     reasons[_blank_rows(raw)] = BLANK_ROW
-    record_ids = _stripped(raw["record_id"])
     missing_id = record_ids.isna().to_numpy()
     reasons[missing_id & pd.isna(reasons)] = MISSING_RECORD_ID
     seen_before = pd.DataFrame({"source": raw["source"].to_numpy(), "id": record_ids.to_numpy()}).duplicated()
@@ -86,13 +89,14 @@ def quarantine_reasons(raw: pd.DataFrame) -> pd.Series:
 
 def split_quarantine(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(records: accepted rows without ``raw``, quarantine: the columns of schemas.outputs.QUARANTINE)."""
-    reasons = quarantine_reasons(raw)
-    rejected = reasons.notna().to_numpy()
     record_ids = _stripped(raw["record_id"])
+    reasons = _reasons(raw, record_ids)
+    rejected = reasons.notna().to_numpy()
 
-    records = raw.loc[~rejected].drop(columns="raw").copy()
+    columns = [position for position, name in enumerate(raw.columns) if name != "raw"]
+    records = raw.iloc[np.flatnonzero(~rejected), columns]
     records["record_id"] = record_ids[~rejected].to_numpy()
-    records = records.reset_index(drop=True)
+    records.index = pd.RangeIndex(len(records))
 
     quarantined = raw.loc[rejected]
     quarantine = pd.DataFrame({

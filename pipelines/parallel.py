@@ -1,0 +1,122 @@
+"""Reading and normalizing in several processes (fork), with results equal to the one-process steps.
+
+`read_sources` reads the roster files in a pool, `normalize_records_parallel` normalizes row
+parts in children while this process does the first part; the global code columns are then
+numbered here, on all rows (``linkage.normalize.add_codes``). Both fall back to one process
+below a size where starting processes costs more than it saves (demo data, tests), or when
+only one core is there. Text columns come back from a child as codes and distinct values.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.pool
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pandas.api.types import infer_dtype
+
+from linkage.normalize import add_codes, derived_columns, normalize_records, own_columns
+from pipelines.ingest import read_file, read_source, source_files, source_frame
+
+PARALLEL_MIN_ROWS = 50_000
+"""Below this many records normalization runs in this process."""
+PARALLEL_MIN_BYTES = 4_000_000
+"""Below this many bytes of roster files reading runs in this process."""
+
+_INHERITED: dict[str, object] = {}
+"""What a forked worker received from its parent (set by `_inherit` in the worker only)."""
+
+
+def process_count() -> int:
+    """Processes to use: the cores of the machine."""
+    return os.cpu_count() or 1
+
+
+def _inherit(name: str, value: object) -> None:
+    _INHERITED[name] = value
+
+
+def _pool(processes: int, name: str, value: object) -> multiprocessing.pool.Pool:
+    """A fork pool whose workers hold `value` under `name` (inherited, never pickled)."""
+    return multiprocessing.get_context("fork").Pool(processes, initializer=_inherit, initargs=(name, value))
+
+
+# ---------------------------------------------------------------- frames across a pipe
+
+Packed = tuple[pd.DataFrame, dict[str, tuple[np.ndarray, np.ndarray]], list[str]]
+
+
+def _factorized_text(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(codes, distinct values + [None]) of an object column holding only str and None, else None."""
+    if infer_dtype(values, skipna=True) not in ("string", "empty"):
+        return None
+    codes, uniques = pd.factorize(values)
+    if values[codes < 0].tolist().count(None) != int((codes < 0).sum()):
+        return None  # NaN or NA: keep them as they are
+    return codes.astype(np.int32), np.append(uniques.astype(object), None)
+
+
+def pack_frame(frame: pd.DataFrame) -> Packed:
+    """`frame` as (its other columns, its text columns as codes and distinct values, column order):
+    a few distinct strings cross a pipe much faster than one Python string per row."""
+    text = {}
+    for name in frame.columns[frame.dtypes == object]:
+        factorized = _factorized_text(frame[name].to_numpy())
+        if factorized is not None:
+            text[name] = factorized
+    return frame.drop(columns=list(text)), text, list(frame.columns)
+
+
+def unpack_frame(packed: Packed) -> pd.DataFrame:
+    """The frame `pack_frame` packed (equal values, dtypes, columns and index)."""
+    rest, text, columns = packed
+    values = {name: rest[name] for name in rest.columns}
+    values.update({name: distinct[codes] for name, (codes, distinct) in text.items()})
+    return pd.DataFrame({name: values[name] for name in columns}, index=rest.index)
+
+
+# ---------------------------------------------------------------- reading
+
+def _read_one(task: tuple[Path, str]) -> Packed:
+    path, source = task
+    return pack_frame(read_file(path, source, _INHERITED["input_dir"]))
+
+
+def read_sources(input_dir: Path, sources: list[str]) -> list[pd.DataFrame]:
+    """``[read_source(input_dir, s) for s in sources]``, the files read in a process pool.
+
+    A broken file raises the error the one-process reading raises first (files in order)."""
+    input_dir = Path(input_dir)
+    tasks = [(path, source) for source in sources for path in source_files(input_dir, source)]
+    sizes = [path.stat().st_size for path, _ in tasks]
+    processes = min(process_count(), len(tasks))
+    if processes < 2 or sum(sizes) < PARALLEL_MIN_BYTES:
+        return [read_source(input_dir, source) for source in sources]
+    with _pool(processes, "input_dir", input_dir) as pool:
+        largest_first = sorted(range(len(tasks)), key=lambda i: -sizes[i])
+        pending = {i: pool.apply_async(_read_one, (tasks[i],)) for i in largest_first}
+        frames = [unpack_frame(pending[i].get()) for i in range(len(tasks))]
+    return [source_frame(source, [f for f, (_, s) in zip(frames, tasks) if s == source]) for source in sources]
+
+
+# ---------------------------------------------------------------- normalizing
+
+def _normalize_part(bounds: tuple[int, int]) -> Packed:
+    records: pd.DataFrame = _INHERITED["records"]
+    return pack_frame(derived_columns(records.iloc[bounds[0]:bounds[1]]))
+
+
+def normalize_records_parallel(records: pd.DataFrame) -> pd.DataFrame:
+    """``linkage.normalize.normalize_records(records)``, the rows normalized in parts in several processes."""
+    processes = min(process_count(), len(records) // max(PARALLEL_MIN_ROWS // 2, 1))
+    if processes < 2:
+        return normalize_records(records)
+    cuts = np.linspace(0, len(records), processes + 1).astype(int)
+    with _pool(processes - 1, "records", records) as pool:
+        pending = [pool.apply_async(_normalize_part, ((a, b),)) for a, b in zip(cuts[1:-1], cuts[2:])]
+        parts = [derived_columns(records.iloc[: cuts[1]])]
+        own = own_columns(records)
+        parts += [unpack_frame(result.get()) for result in pending]
+    return add_codes(pd.concat([own, pd.concat(parts, ignore_index=True)], axis=1, copy=False))
