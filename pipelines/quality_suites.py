@@ -4,13 +4,16 @@ Importing GX and validating 300k records costs about 5 CPU-seconds on one core. 
 in-process run (`rosterlink run`) the suites can run beside the linkage: `quarantine_split`
 calls `start` with the accepted records, a forked child process imports GX and validates every
 source while this process normalizes and links, and each suite check collects its source's
-verdict (the checks run last: they carry a low step priority). Anywhere else (`dagster dev`'s
+verdict (the checks run last: they carry a low step priority). The child runs at the lowest
+CPU priority (nice 19), so it takes the time the linkage leaves a core idle, not the time the
+normalization or the comparisons use both cores. Anywhere else (`dagster dev`'s
 one process per step, a test calling a check alone) nothing is started and each check
 validates inline. Both ways run the same `quality.suites.validate_records` on the same rows.
 """
 from __future__ import annotations
 
 import multiprocessing
+import os
 from multiprocessing.connection import Connection
 
 import dagster as dg
@@ -25,8 +28,12 @@ def source_rows(records: pd.DataFrame, source: str) -> pd.DataFrame:
     return records[records["source"] == source].reset_index(drop=True)
 
 
+CHILD_NICENESS = 19
+
+
 def _validate_sources(sender: Connection, records: pd.DataFrame, sources: list[str]) -> None:
     """Child process: each source's verdict, or the failure's class name, sent back as one dict."""
+    os.nice(CHILD_NICENESS)
     try:
         sender.send({source: validate_records(source_rows(records, source), source) for source in sources})
     except Exception as error:  # noqa: BLE001 - the parent validates inline and reports the error then
