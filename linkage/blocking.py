@@ -110,9 +110,32 @@ def window_pairs(rows: np.ndarray, starts: np.ndarray, sizes: np.ndarray,
     return left, rows[partner]
 
 
+def pairs_in_row_order(rows: np.ndarray, starts: np.ndarray,
+                       sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """All pairs inside each group of ``rows`` (ascending inside each group; ``starts``/``sizes``
+    delimit the groups) ordered by left row, then right row: their codes come out sorted."""
+    if rows.size == 0:
+        return rows[:0], rows[:0]
+    slot = np.full(int(rows.max()) + 1, -1, dtype=np.int64)
+    slot[rows] = np.arange(rows.size)
+    by_row = slot[slot >= 0]  # index in ``rows`` of each row, in row order
+    group_of = np.repeat(np.arange(starts.size), sizes)
+    counts = ((starts + sizes - 1)[group_of] - np.arange(rows.size))[by_row]
+    total = int(counts.sum())
+    # pair k of row i (rows[i]'s pairs numbered from first[i]) is (i, i + 1 + k), as in window_pairs
+    steps = np.dtype(np.int32) if total + rows.size < 2**31 else np.dtype(np.int64)
+    first = np.cumsum(counts) - counts
+    left = np.repeat(rows[by_row], counts)
+    partner = np.arange(total, dtype=steps)
+    partner -= np.repeat((first - by_row).astype(steps), counts)
+    partner += 1
+    return left, rows[partner]
+
+
 def _rule_pairs(df: pd.DataFrame, rule: BlockingRule, cap: int, window: int,
                 positions: np.dtype) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
-    """Pairs (row positions as ``positions``) of one rule, and what the rule's blocks were."""
+    """Pairs (row positions as ``positions``) of one rule, and what the rule's blocks were: the
+    all-pairs blocks' pairs first, as two runs in row order, then the windowed ones."""
     keys = np.asarray(rule.key(df), dtype=np.int64)
     rows = np.flatnonzero(keys >= 0).astype(positions)
     order = rows[np.argsort(keys[rows], kind="stable")]
@@ -125,7 +148,7 @@ def _rule_pairs(df: pd.DataFrame, rule: BlockingRule, cap: int, window: int,
     parts_right: list[np.ndarray] = []
     small_rows = order[small_mask]
     s_starts, s_sizes = _group_bounds(keys[small_rows])
-    left, right = window_pairs(small_rows, s_starts, s_sizes, s_sizes - 1)
+    left, right = pairs_in_row_order(small_rows, s_starts, s_sizes)
     parts_left.append(left)
     parts_right.append(right)
     if not small.all():
@@ -142,10 +165,13 @@ def _rule_pairs(df: pd.DataFrame, rule: BlockingRule, cap: int, window: int,
         no_split = split[big_rows[b_starts]] < 0
         over = (b_sizes > cap) | no_split
         info["windowed_rows"] = int(b_sizes[over].sum())
-        sub_window = np.where(over, window, b_sizes - 1)
-        left, right = window_pairs(big_rows, b_starts, b_sizes, sub_window)
-        parts_left.append(left)
-        parts_right.append(right)
+        windowed = np.repeat(over, b_sizes)
+        full, windows = b_sizes[~over], b_sizes[over]
+        for left, right in (pairs_in_row_order(big_rows[~windowed], np.cumsum(full) - full, full),
+                            window_pairs(big_rows[windowed], np.cumsum(windows) - windows, windows,
+                                         np.full(windows.size, window))):
+            parts_left.append(left)
+            parts_right.append(right)
     return np.concatenate(parts_left), np.concatenate(parts_right), info
 
 
@@ -195,7 +221,7 @@ def _rule_codes(df: pd.DataFrame, rule: BlockingRule, cap: int, window: int, n: 
     codes *= n
     codes += hi[keep]
     del lo, hi, keep
-    codes.sort()
+    codes.sort(kind="stable")  # timsort: the all-pairs blocks' codes are sorted runs already
     return distinct_of_sorted(codes), info
 
 

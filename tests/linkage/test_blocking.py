@@ -4,8 +4,8 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from linkage.blocking import (MAX_SPAN, candidate_pairs, column_key, index_dtype, mask_dtype, sorted_unique,
-                              split_codes, union_bounds, union_range, window_pairs)
+from linkage.blocking import (MAX_SPAN, candidate_pairs, column_key, index_dtype, mask_dtype, pairs_in_row_order,
+                              sorted_unique, split_codes, union_bounds, union_range, window_pairs)
 from linkage.settings import BlockingRule
 
 
@@ -171,3 +171,19 @@ def test_window_pairs_match_a_loop_with_singleton_groups_and_short_windows():
                 for i in range(size) for j in range(i + 1, min(i + w, size - 1) + 1)]
     assert list(zip(left.tolist(), right.tolist())) == [(int(a), int(b)) for a, b in expected]
     assert left.dtype == right.dtype == np.int32
+
+
+def test_pairs_in_row_order_are_all_pairs_per_group_with_sorted_codes():
+    rng = np.random.default_rng(6)
+    n = 500
+    sizes = rng.integers(1, 9, 40)
+    chosen = rng.choice(n, int(sizes.sum()), replace=False)
+    starts = np.cumsum(sizes) - sizes
+    rows = np.concatenate([np.sort(chosen[s:s + size]) for s, size in zip(starts, sizes)]).astype(np.int32)
+    left, right = pairs_in_row_order(rows, starts, sizes)
+    expected = {pair for s, size in zip(starts, sizes)
+                for pair in combinations(rows[s:s + size].tolist(), 2)}
+    codes = left.astype(np.int64) * n + right
+    assert set(zip(left.tolist(), right.tolist())) == expected and len(codes) == len(expected)
+    assert np.all(np.diff(codes) > 0) and left.dtype == right.dtype == np.int32
+    assert pairs_in_row_order(rows[:0], starts[:0], sizes[:0])[0].size == 0
