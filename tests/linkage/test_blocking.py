@@ -4,8 +4,8 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from linkage.blocking import (candidate_pairs, column_key, index_dtype, mask_dtype, merge_sorted_codes,
-                              sorted_unique, split_codes, window_pairs)
+from linkage.blocking import (MAX_SPAN, candidate_pairs, column_key, index_dtype, mask_dtype, pairs_in_row_order,
+                              sorted_unique, split_codes, union_bounds, union_range, window_pairs)
 from linkage.settings import BlockingRule
 
 
@@ -80,16 +80,46 @@ def test_sorted_unique_and_column_key_missing_parts():
     assert key[2] == -1 and key[0] != key[1] and min(key[:2]) >= 0
 
 
-def test_merging_a_rule_sets_its_bit_on_shared_codes_and_inserts_new_ones_in_order():
-    codes = np.array([3, 7, 20], dtype=np.int64)
-    mask = np.array([1, 1, 1], dtype=np.uint8)
-    merged, merged_mask, new = merge_sorted_codes(codes, mask, np.array([0, 7, 21, 22]), np.uint8(2))
-    assert merged.tolist() == [0, 3, 7, 20, 21, 22]
-    assert merged_mask.tolist() == [2, 1, 3, 1, 2, 2]
-    assert new == 3 and merged_mask.dtype == np.uint8
-    empty, empty_mask, first = merge_sorted_codes(np.zeros(0, np.int64), np.zeros(0, np.uint8),
-                                                  np.array([4, 9]), np.uint8(1))
-    assert empty.tolist() == [4, 9] and empty_mask.tolist() == [1, 1] and first == 2
+def test_a_range_of_the_union_ors_the_rule_bits_and_counts_the_first_rule_of_each_code():
+    n = 10
+    rule_codes = [np.array([3, 7, 20], dtype=np.int64), np.array([0, 7, 21, 22], dtype=np.int64),
+                  np.array([7, 22, 99], dtype=np.int64)]
+    left, right, mask, found_first = union_range(rule_codes, 0, 50, n, np.dtype(np.uint8))
+    assert (left * n + right).tolist() == [0, 3, 7, 20, 21, 22]
+    assert left.dtype == right.dtype == np.int32
+    assert mask.tolist() == [2, 1, 7, 1, 2, 6] and mask.dtype == np.uint8
+    assert found_first.tolist() == [3, 3, 0]
+    left, right, mask, found_first = union_range(rule_codes, 21, 22, n, np.dtype(np.uint8))
+    assert (left * n + right).tolist() == [21] and mask.tolist() == [2]
+    empty = union_range(rule_codes, 100, 200, n, np.dtype(np.uint8))
+    assert [part.size for part in empty[:3]] == [0, 0, 0] and empty[3].tolist() == [0, 0, 0]
+
+
+def test_union_bounds_cover_all_codes_in_ranges_of_about_the_chunk(monkeypatch):
+    monkeypatch.setattr("linkage.blocking.UNION_CHUNK", 64)
+    n = 1_000
+    rule_codes = [np.arange(0, 6_400, 2, dtype=np.int64), np.arange(0, 6_400, 5, dtype=np.int64)]
+    bounds = union_bounds(rule_codes, n)
+    assert bounds[0] == 0 and bounds[-1] == n * n and bounds == sorted(set(bounds))
+    sizes = [sum(int(((codes >= a) & (codes < b)).sum()) for codes in rule_codes)
+             for a, b in zip(bounds[:-1], bounds[1:])]
+    assert sum(sizes) == 3_200 + 1_280 and max(sizes) <= 2 * 64
+    assert union_bounds([], 0) == [0, 1]
+    huge = 2**31 - 1
+    wide = union_bounds([np.zeros(0, np.int64)], huge)
+    assert max(np.diff(wide).tolist()) <= MAX_SPAN and wide[-1] == huge * huge
+
+
+def test_union_built_in_many_ranges_is_the_union_built_in_one(monkeypatch):
+    rng = np.random.default_rng(11)
+    n = 2_000
+    df = pd.DataFrame({f"c{r}": rng.integers(0, 30 + 20 * r, n).astype(str) for r in range(4)})
+    rules = [BlockingRule(f"c{r}", column_key(f"c{r}")) for r in range(4)]
+    whole = candidate_pairs(df, rules, cap=500)
+    monkeypatch.setattr("linkage.blocking.UNION_CHUNK", 1_000)
+    ranged = candidate_pairs(df, rules, cap=500)
+    assert np.array_equal(whole.left, ranged.left) and np.array_equal(whole.right, ranged.right)
+    assert np.array_equal(whole.rule_mask, ranged.rule_mask) and whole.stats == ranged.stats
 
 
 def test_split_codes_gives_row_positions_across_chunks(monkeypatch):
@@ -141,3 +171,19 @@ def test_window_pairs_match_a_loop_with_singleton_groups_and_short_windows():
                 for i in range(size) for j in range(i + 1, min(i + w, size - 1) + 1)]
     assert list(zip(left.tolist(), right.tolist())) == [(int(a), int(b)) for a, b in expected]
     assert left.dtype == right.dtype == np.int32
+
+
+def test_pairs_in_row_order_are_all_pairs_per_group_with_sorted_codes():
+    rng = np.random.default_rng(6)
+    n = 500
+    sizes = rng.integers(1, 9, 40)
+    chosen = rng.choice(n, int(sizes.sum()), replace=False)
+    starts = np.cumsum(sizes) - sizes
+    rows = np.concatenate([np.sort(chosen[s:s + size]) for s, size in zip(starts, sizes)]).astype(np.int32)
+    left, right = pairs_in_row_order(rows, starts, sizes)
+    expected = {pair for s, size in zip(starts, sizes)
+                for pair in combinations(rows[s:s + size].tolist(), 2)}
+    codes = left.astype(np.int64) * n + right
+    assert set(zip(left.tolist(), right.tolist())) == expected and len(codes) == len(expected)
+    assert np.all(np.diff(codes) > 0) and left.dtype == right.dtype == np.int32
+    assert pairs_in_row_order(rows[:0], starts[:0], sizes[:0])[0].size == 0
