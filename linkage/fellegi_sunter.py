@@ -172,6 +172,53 @@ def _row_codes(columns: list[np.ndarray]) -> np.ndarray | None:
     return code
 
 
+DENSE_PATTERN_CODES = 1 << 22
+"""Largest level-pattern code space indexed through dense tables (16 MB of int32 rows)."""
+DENSE_MASKED_COUNTS = 1 << 25
+"""Dense (rule mask, pattern) count tables may take this many entries, or one per pair if more."""
+CODE_CHUNK = 1 << 16
+"""Pairs per step when coding level patterns: the int32 temporaries stay in cache."""
+PAIR_CHUNK = 1 << 20
+"""Pairs per step of the other pair-sized passes of pattern counting: bounds their temporaries."""
+
+
+@dataclass
+class PatternIndex:
+    """The distinct level patterns of some pairs (lexicographic order) and each pair's row
+    among them."""
+
+    patterns: np.ndarray
+    pair_pattern: np.ndarray
+
+
+def pattern_index(levels: np.ndarray) -> PatternIndex | None:
+    """``PatternIndex`` of a level matrix through a mixed-radix code of each row (digit = level
+    + 1, first column most significant, so codes order rows lexicographically); None when the
+    code space exceeds ``DENSE_PATTERN_CODES``."""
+    radices = [int(levels[:, k].max(initial=-1)) + 2 for k in range(levels.shape[1])]
+    if np.sum(np.log2(np.asarray(radices, dtype=np.float64))) > np.log2(DENSE_PATTERN_CODES):
+        return None
+    space = int(np.prod(radices))
+    codes = np.empty(levels.shape[0], dtype=np.int32)
+    for start in range(0, levels.shape[0], CODE_CHUNK):
+        part, code = levels[start:start + CODE_CHUNK], codes[start:start + CODE_CHUNK]
+        code.fill(0)
+        for k, radix in enumerate(radices):
+            code *= radix
+            code += part[:, k]
+            code += 1
+    distinct, rows = _dense_rows(codes, space)
+    for start in range(0, codes.size, PAIR_CHUNK):
+        part = codes[start:start + PAIR_CHUNK]
+        part[:] = rows[part]
+    decoded = []
+    for radix in reversed(radices):
+        decoded.append(distinct % radix - 1)
+        distinct = distinct // radix
+    patterns = np.column_stack(decoded[::-1]).astype(np.int8).reshape(-1, levels.shape[1])
+    return PatternIndex(patterns=patterns, pair_pattern=codes)
+
+
 def pattern_counts(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct rows of the level matrix and how often each occurs."""
     _, patterns, counts = masked_pattern_counts(np.zeros(levels.shape[0], dtype=np.uint8), levels)
@@ -281,10 +328,59 @@ def merged_patterns(levels: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray,
     return patterns, summed.astype(np.int64)
 
 
-def masked_pattern_counts(masks: np.ndarray, levels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct (rule mask, level pattern) rows of the candidate pairs and their counts."""
+def masked_pattern_counts(masks: np.ndarray, levels: np.ndarray, index: PatternIndex | None = None
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct (rule mask, level pattern) rows of the candidate pairs, in lexicographic order,
+    and their counts. ``index``: the ``pattern_index`` of ``levels`` when the caller has it."""
     if levels.shape[0] == 0:
         return np.zeros(0, np.int64), levels.reshape(0, levels.shape[1]), np.zeros(0, np.int64)
+    index = index if index is not None else pattern_index(levels)
+    if index is not None:
+        counted = _dense_masked_counts(masks, index)
+        if counted is not None:
+            return counted
+    return _sorted_masked_counts(masks, levels)
+
+
+def _dense_masked_counts(masks: np.ndarray, index: PatternIndex
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """``masked_pattern_counts`` by counting (mask row, pattern row) keys in a dense table,
+    ordered as mask row, then pattern row; None when the table would exceed
+    max(``DENSE_MASKED_COUNTS``, pairs) entries or a mask is negative or too large to index."""
+    if masks.min() < 0 or masks.max() >= DENSE_PATTERN_CODES:
+        return None
+    mask_values, mask_rows = _dense_rows(masks, int(masks.max()) + 1)
+    n_patterns = index.patterns.shape[0]
+    space = mask_values.size * n_patterns
+    if space > max(DENSE_MASKED_COUNTS, masks.size):
+        return None
+    counts = np.zeros(space, np.int64)
+    key_type = np.int32 if space <= np.iinfo(np.int32).max else np.int64
+    for start in range(0, masks.size, PAIR_CHUNK):
+        part = slice(start, start + PAIR_CHUNK)
+        key = mask_rows[masks[part]].astype(key_type)
+        key *= n_patterns
+        key += index.pair_pattern[part]
+        np.add.at(counts, key, 1)
+    found = np.flatnonzero(counts)
+    return (mask_values[found // n_patterns].astype(np.int64), index.patterns[found % n_patterns],
+            counts[found])
+
+
+def _dense_rows(values: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values (sorted) of non-negative ints below ``space``, and a table mapping
+    each of them to its row among them."""
+    seen = np.zeros(space, dtype=bool)
+    for start in range(0, values.size, PAIR_CHUNK):
+        seen[values[start:start + PAIR_CHUNK]] = True
+    distinct = np.flatnonzero(seen)
+    rows = np.zeros(space, dtype=np.int32)
+    rows[distinct] = np.arange(distinct.size, dtype=np.int32)
+    return distinct, rows
+
+
+def _sorted_masked_counts(masks: np.ndarray, levels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``masked_pattern_counts`` by sorting an int64 code of each pair (any sizes)."""
     columns = [masks, *(levels[:, k] for k in range(levels.shape[1]))]
     codes = _row_codes(columns)
     if codes is None:
@@ -405,10 +501,12 @@ def fit(df: pd.DataFrame, pairs: CandidatePairs, levels: np.ndarray, settings: L
     pairs (pairs outside blocking taken as non-matches).
     """
     rule_mask = pairs.rule_mask if pairs.rule_mask is not None else np.zeros(levels.shape[0], np.int64)
-    masks, patterns, counts = masked_pattern_counts(rule_mask, levels)
+    index = pattern_index(levels) if levels.shape[0] else None
+    masks, patterns, counts = masked_pattern_counts(rule_mask, levels, index)
     model = train_from_patterns(df, masks, patterns, counts, settings, min_else_share)
     model.tf_floor = tf_floor
-    pair_evidence = evidence(model, df, pairs.left, pairs.right, levels)
+    pair_evidence = evidence(model, df, pairs.left, pairs.right, levels, index=index)
+    del index
     model.lambda_ = prior_from_candidates(pair_evidence, possible_pairs(df, settings.link_only_column))
     return model, pair_evidence
 
@@ -451,17 +549,28 @@ def _tf_frequencies(model: FSModel, df: pd.DataFrame) -> dict[int, np.ndarray]:
             if comparison.tf_column and comparison.tf_levels}
 
 
+def _level_table(comparison: ComparisonModel) -> np.ndarray:
+    """Weight of each level, then 0 for a missing level: indexing it with -1 takes the 0."""
+    return np.append(comparison.level_weights(), 0.0)
+
+
+def _tf_weights(comparison: ComparisonModel, frequency: np.ndarray, left: np.ndarray,
+                right: np.ndarray, column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs at a term-frequency level (boolean) and their weights, log2(m / the larger
+    of the two records' value frequencies)."""
+    at_tf = np.isin(column, comparison.tf_levels)
+    pair_u = np.maximum(frequency[left[at_tf]], frequency[right[at_tf]])
+    return at_tf, np.log2(comparison.m[column[at_tf]] / pair_u)
+
+
 def _contributions(model: FSModel, frequencies: dict[int, np.ndarray], left: np.ndarray,
                    right: np.ndarray, levels: np.ndarray) -> np.ndarray:
-    out = np.zeros(levels.shape, dtype=np.float64)
+    out = np.empty(levels.shape, dtype=np.float64)
     for k, comparison in enumerate(model.comparisons):
-        column = levels[:, k]
-        present = column >= 0
-        out[present, k] = comparison.level_weights()[column[present]]
+        out[:, k] = _level_table(comparison)[levels[:, k]]
         if k in frequencies:
-            at_tf = np.isin(column, comparison.tf_levels)
-            pair_u = np.maximum(frequencies[k][left[at_tf]], frequencies[k][right[at_tf]])
-            out[at_tf, k] = np.log2(comparison.m[column[at_tf]] / pair_u)
+            at_tf, weights = _tf_weights(comparison, frequencies[k], left, right, levels[:, k])
+            out[at_tf, k] = weights
     return out
 
 
@@ -472,13 +581,50 @@ def contributions(model: FSModel, df: pd.DataFrame, left: np.ndarray, right: np.
 
 
 def evidence(model: FSModel, df: pd.DataFrame, left: np.ndarray, right: np.ndarray,
-             levels: np.ndarray, chunk: int = EVIDENCE_CHUNK) -> np.ndarray:
-    """Sum of the contributions of each pair, a chunk of pairs at a time (bounded memory)."""
+             levels: np.ndarray, chunk: int = EVIDENCE_CHUNK, index: PatternIndex | None = None
+             ) -> np.ndarray:
+    """Sum of the contributions of each pair, a chunk of pairs at a time (bounded memory).
+
+    With the ``pattern_index`` of ``levels``, a pair at no term-frequency level takes its
+    pattern's sum, and only the pairs at one have their (pattern row, tf weights) summed: the
+    same rows summed the same way, so the same numbers.
+    """
     frequencies = _tf_frequencies(model, df)
     total = np.empty(levels.shape[0], dtype=np.float64)
+    if index is None:
+        for start in range(0, levels.shape[0], chunk):
+            part = slice(start, start + chunk)
+            total[part] = _contributions(model, frequencies, left[part], right[part], levels[part]).sum(axis=1)
+        return total
+    table = np.empty(index.patterns.shape, dtype=np.float64)
+    for k, comparison in enumerate(model.comparisons):
+        table[:, k] = _level_table(comparison)[index.patterns[:, k]]
+    sums = table.sum(axis=1)
     for start in range(0, levels.shape[0], chunk):
         part = slice(start, start + chunk)
-        total[part] = _contributions(model, frequencies, left[part], right[part], levels[part]).sum(axis=1)
+        rows = index.pair_pattern[part]
+        np.take(sums, rows, out=total[part])
+        if frequencies:
+            total[part] = _tf_evidence(model, frequencies, table, total[part], rows, left[part],
+                                       right[part], levels[part])
+    return total
+
+
+def _tf_evidence(model: FSModel, frequencies: dict[int, np.ndarray], table: np.ndarray,
+                 total: np.ndarray, rows: np.ndarray, left: np.ndarray, right: np.ndarray,
+                 levels: np.ndarray) -> np.ndarray:
+    """``total`` with the pairs at a term-frequency level re-summed from their pattern's
+    contributions (``table`` row) with the tf weights put in."""
+    at_any = np.zeros(levels.shape[0], dtype=bool)
+    for k in frequencies:
+        at_any |= np.isin(levels[:, k], model.comparisons[k].tf_levels)
+    chosen = np.flatnonzero(at_any)
+    block = table[rows[chosen]]
+    for k, frequency in frequencies.items():
+        at_tf, weights = _tf_weights(model.comparisons[k], frequency, left[chosen], right[chosen],
+                                     levels[chosen, k])
+        block[at_tf, k] = weights
+    total[chosen] = block.sum(axis=1)
     return total
 
 

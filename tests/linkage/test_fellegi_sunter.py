@@ -201,6 +201,32 @@ def test_evidence_in_chunks_equals_the_summed_contributions():
     assert np.allclose(chunked, whole) and not np.allclose(whole, whole[0])
 
 
+def test_evidence_through_the_pattern_index_is_the_same_numbers():
+    from linkage.fellegi_sunter import contributions, evidence, pattern_index
+
+    df = _people(300, seed=2)
+    pairs, levels, model = _trained(df, _settings())
+    levels[::7, 0] = -1
+    whole = contributions(model, df, pairs.left, pairs.right, levels).sum(axis=1)
+    indexed = evidence(model, df, pairs.left, pairs.right, levels, chunk=97, index=pattern_index(levels))
+    assert np.array_equal(indexed, whole)
+    assert np.array_equal(evidence(model, df, pairs.left, pairs.right, levels), whole)
+
+
+def test_dense_and_sorted_pattern_counting_agree():
+    from linkage.fellegi_sunter import _dense_masked_counts, _sorted_masked_counts, pattern_index
+
+    rng = np.random.default_rng(4)
+    levels = np.stack([rng.integers(-1, 2, 5000), rng.integers(-1, 4, 5000),
+                       rng.integers(0, 3, 5000)], axis=1).astype(np.int8)
+    masks = rng.choice([1, 2, 3, 6, 12], 5000).astype(np.uint32)
+    index = pattern_index(levels)
+    assert np.array_equal(index.patterns[index.pair_pattern], levels)
+    dense, ordered = _dense_masked_counts(masks, index), _sorted_masked_counts(masks, levels)
+    for ours, theirs in zip(dense, ordered):
+        assert np.array_equal(ours, theirs) and ours.dtype == theirs.dtype
+
+
 def _collapse_case(identifier):
     rng = np.random.default_rng(5)
     df = pd.DataFrame({c: rng.integers(0, 50, 400).astype(str) for c in ("name", "place", "id")})
