@@ -9,8 +9,9 @@ from __future__ import annotations
 import contextvars
 import os
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -33,7 +34,22 @@ _DISTANCE_SCORERS = {
 
 
 _COLUMN_CACHE: ContextVar[dict | None] = ContextVar("column_cache", default=None)
-"""Prepared column arrays, shared by the chunks of one ``comparison_levels`` call only."""
+"""Prepared column arrays, shared by the chunks of one ``comparison_levels`` call, or by all the
+calls inside ``column_cache``."""
+
+
+@contextmanager
+def column_cache() -> Iterator[None]:
+    """Share the prepared column arrays among the comparisons, term frequencies... run inside
+    (threads started with a copy of this context included); a cache already open is kept."""
+    if _COLUMN_CACHE.get() is not None:
+        yield
+        return
+    token = _COLUMN_CACHE.set({})
+    try:
+        yield
+    finally:
+        _COLUMN_CACHE.reset(token)
 
 
 def _prepared(kind: str, df: pd.DataFrame, column: str,
@@ -43,8 +59,8 @@ def _prepared(kind: str, df: pd.DataFrame, column: str,
         return prepare()
     key = (kind, id(df), column)
     if key not in cache:
-        cache[key] = prepare()
-    return cache[key]
+        cache[key] = (df, prepare())  # holding the frame keeps its id from being reused
+    return cache[key][1]
 
 
 def text_values(df: pd.DataFrame, column: str) -> np.ndarray:
@@ -239,8 +255,7 @@ def comparison_levels(df: pd.DataFrame, left: np.ndarray, right: np.ndarray,
         for column, comparison in enumerate(comparisons):
             out[begin:end, column] = comparison.fn(df, part_left, part_right)
 
-    token = _COLUMN_CACHE.set({})
-    try:
+    with column_cache():
         if spans:
             fill(*spans[0])
         threads = min(workers or os.cpu_count() or 1, len(spans) - 1)
@@ -253,6 +268,4 @@ def comparison_levels(df: pd.DataFrame, left: np.ndarray, right: np.ndarray,
         else:
             for span in spans[1:]:
                 fill(*span)
-    finally:
-        _COLUMN_CACHE.reset(token)
     return out

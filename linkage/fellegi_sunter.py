@@ -37,14 +37,18 @@ values are data values (names...): the file belongs beside the outputs, never in
 """
 from __future__ import annotations
 
+import contextvars
 import json
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 from linkage.blocking import CandidatePairs
-from linkage.compare import comparison_levels, text_values
+from linkage.compare import column_cache, comparison_levels, text_values
 from linkage.settings import Comparison, LinkageSettings
 
 M_FLOOR = 1e-6
@@ -422,7 +426,8 @@ def identifier_share(patterns: np.ndarray, counts: np.ndarray, settings: Linkage
 
 
 def train_from_patterns(df: pd.DataFrame, masks: np.ndarray, patterns: np.ndarray, counts: np.ndarray,
-                        settings: LinkageSettings, min_else_share: float = MIN_ELSE_SHARE) -> FSModel:
+                        settings: LinkageSettings, min_else_share: float = MIN_ELSE_SHARE,
+                        u: list[np.ndarray] | None = None) -> FSModel:
     """u from random pairs and m by EM per session, from (rule mask, level pattern, count) rows.
 
     Both engines train through this function: the pandas engine counts the patterns of its
@@ -431,10 +436,12 @@ def train_from_patterns(df: pd.DataFrame, masks: np.ndarray, patterns: np.ndarra
     whose bit is set somewhere; the comparisons the rule involves (see the module docstring) are
     left out of that session, and each comparison's m combines the sessions that trained it
     (``combine_sessions``); a comparison no session can train is estimated from all patterns.
-    Returns the model with lambda 0.5: the caller sets lambda from the candidates' evidence.
+    ``u``: the ``estimate_u`` of these settings when the caller has it. Returns the model with
+    lambda 0.5: the caller sets lambda from the candidates' evidence.
     """
     comparisons = settings.comparisons
-    u = estimate_u(df, comparisons, settings.u_sample_size, settings.seed, settings.link_only_column)
+    if u is None:
+        u = estimate_u(df, comparisons, settings.u_sample_size, settings.seed, settings.link_only_column)
     fixed_m = [{level: mu[0] for level, mu in c.fixed_m_u.items()} for c in comparisons]
     for k, comparison in enumerate(comparisons):
         for level, (_, fixed_u) in comparison.fixed_m_u.items():
@@ -499,13 +506,19 @@ def fit(df: pd.DataFrame, pairs: CandidatePairs, levels: np.ndarray, settings: L
     (no rule mask: the all-pairs session alone). lambda, the prior that two records match: the
     fixed point of lambda = sum of the candidate pairs' match probabilities / all possible
     pairs (pairs outside blocking taken as non-matches).
+
+    u is estimated on a second thread while the candidates' patterns are counted (numpy and
+    rapidfuzz work, mostly outside the GIL); both threads share the prepared column arrays.
     """
     rule_mask = pairs.rule_mask if pairs.rule_mask is not None else np.zeros(levels.shape[0], np.int64)
-    index = pattern_index(levels) if levels.shape[0] else None
-    masks, patterns, counts = masked_pattern_counts(rule_mask, levels, index)
-    model = train_from_patterns(df, masks, patterns, counts, settings, min_else_share)
-    model.tf_floor = tf_floor
-    pair_evidence = evidence(model, df, pairs.left, pairs.right, levels, index=index)
+    with column_cache(), ThreadPoolExecutor(1) as pool:
+        u = pool.submit(contextvars.copy_context().run, estimate_u, df, settings.comparisons,
+                        settings.u_sample_size, settings.seed, settings.link_only_column)
+        index = pattern_index(levels) if levels.shape[0] else None
+        masks, patterns, counts = masked_pattern_counts(rule_mask, levels, index)
+        model = train_from_patterns(df, masks, patterns, counts, settings, min_else_share, u.result())
+        model.tf_floor = tf_floor
+        pair_evidence = evidence(model, df, pairs.left, pairs.right, levels, index=index)
     del index
     model.lambda_ = prior_from_candidates(pair_evidence, possible_pairs(df, settings.link_only_column))
     return model, pair_evidence
@@ -517,25 +530,54 @@ def train(df: pd.DataFrame, pairs: CandidatePairs, levels: np.ndarray, settings:
     return fit(df, pairs, levels, settings, tf_floor, min_else_share)[0]
 
 
+PRIOR_BLOCK = 1 << 16
+"""Pairs per step of the prior's match probabilities: each step's passes stay in cache."""
+
+
 def prior_from_candidates(evidence: np.ndarray, all_pairs: int, iterations: int = 200,
                           tolerance: float = 1e-9) -> float:
-    """lambda with lambda = sum over candidates of P(match | evidence, lambda) / all_pairs."""
+    """lambda with lambda = sum over candidates of P(match | evidence, lambda) / all_pairs.
+
+    Each iteration fills the probabilities block by block on one thread per CPU, then sums
+    them in one ``sum`` (the same numbers as a single pass over all pairs)."""
     all_pairs = max(all_pairs, 1)
     lambda_ = float(np.clip(max((evidence > 0).sum(), 1) / all_pairs, *LAMBDA_BOUNDS))
     probability = np.empty_like(evidence)
     for _ in range(iterations):
-        np.add(evidence, np.log2(lambda_ / (1 - lambda_)), out=probability)
-        np.clip(probability, -1000, 1000, out=probability)
-        np.negative(probability, out=probability)
-        np.exp2(probability, out=probability)
-        probability += 1.0
-        np.divide(1.0, probability, out=probability)
+        log_odds = np.log2(lambda_ / (1 - lambda_))
+
+        def fill(begin: int, end: int) -> None:
+            for start in range(begin, end, PRIOR_BLOCK):
+                part = probability[start:min(start + PRIOR_BLOCK, end)]
+                np.add(evidence[start:start + part.size], log_odds, out=part)
+                np.clip(part, -1000, 1000, out=part)
+                np.negative(part, out=part)
+                np.exp2(part, out=part)
+                part += 1.0
+                np.divide(1.0, part, out=part)
+
+        in_parallel(fill, evidence.size)
         expected = float(probability.sum())
         new_lambda = float(np.clip(expected / all_pairs, *LAMBDA_BOUNDS))
         if abs(new_lambda - lambda_) <= tolerance * lambda_:
             return new_lambda
         lambda_ = new_lambda
     return lambda_
+
+
+def in_parallel(task: Callable[[int, int], None], size: int, chunk: int | None = None) -> None:
+    """``task(begin, end)`` over range(size) cut in ``chunk``s (default: one per CPU), on one
+    thread per CPU; the tasks must write disjoint parts of their outputs."""
+    threads = os.cpu_count() or 1
+    chunk = chunk or max(-(-size // threads), 1)
+    spans = [(begin, min(begin + chunk, size)) for begin in range(0, size, chunk)]
+    if min(threads, len(spans)) <= 1:
+        for span in spans:
+            task(*span)
+        return
+    with ThreadPoolExecutor(min(threads, len(spans))) as pool:
+        for future in [pool.submit(task, *span) for span in spans]:
+            future.result()
 
 
 EVIDENCE_CHUNK = 2_000_000

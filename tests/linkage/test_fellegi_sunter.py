@@ -62,6 +62,20 @@ def test_prior_is_expected_matches_over_all_pairs():
     assert possible_pairs(side, "s") == 12 and possible_pairs(side, None) == 21
 
 
+def test_prior_in_blocks_on_threads_is_the_single_pass_number():
+    from linkage.fellegi_sunter import LAMBDA_BOUNDS, PRIOR_BLOCK
+
+    evidence = np.random.default_rng(8).normal(-20, 15, 3 * PRIOR_BLOCK + 17)
+    lambda_ = float(np.clip(max((evidence > 0).sum(), 1) / 10**9, *LAMBDA_BOUNDS))
+    for _ in range(200):
+        weight = np.clip(evidence + np.log2(lambda_ / (1 - lambda_)), -1000, 1000)
+        new_lambda = float(np.clip(float((1.0 / (1.0 + np.exp2(-weight))).sum()) / 10**9, *LAMBDA_BOUNDS))
+        if abs(new_lambda - lambda_) <= 1e-9 * lambda_:
+            break
+        lambda_ = new_lambda
+    assert prior_from_candidates(evidence, 10**9) == new_lambda
+
+
 def _people(n_people: int, seed: int) -> pd.DataFrame:
     """Two records per person; names from a small pool so some are common; some typos."""
     rng = np.random.default_rng(seed)
