@@ -1,6 +1,8 @@
 """link(df, settings): block, compare, train, score and cluster one table."""
 from __future__ import annotations
 
+import contextvars
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -8,8 +10,8 @@ import pandas as pd
 
 from linkage.blocking import candidate_pairs
 from linkage.clustering import ClusterStats, cluster
-from linkage.compare import comparison_levels
-from linkage.fellegi_sunter import FSModel, fit, weights_from_evidence
+from linkage.compare import column_cache, comparison_levels
+from linkage.fellegi_sunter import FSModel, fit, settings_u, weights_from_evidence
 from linkage.settings import LinkageSettings
 from linkage.timing import StageTimer
 
@@ -56,20 +58,24 @@ def link(df: pd.DataFrame, settings: LinkageSettings) -> LinkageResult:
 
     Each pair-sized array is dropped as soon as its last reader is done (the rule mask after
     training, the level matrix once the kept pairs' levels are taken), so at most one
-    generation of them is resident at a time.
+    generation of them is resident at a time. u (``fellegi_sunter.settings_u``: random pairs,
+    independent of the candidates) is estimated on a second thread during blocking, which
+    leaves a core idle, and the column arrays prepared for it are shared with the comparisons.
     """
     df = df.reset_index(drop=True)
     timer = StageTimer()
     lap, timings = timer.lap, timer.seconds
 
-    candidates = candidate_pairs(df, settings.blocking_rules, settings.block_cap,
-                                 link_only=settings.link_only_column)
-    left, right, blocking_stats, n_candidates = (candidates.left, candidates.right,
-                                                 candidates.stats, len(candidates))
-    lap("blocking")
-    levels = comparison_levels(df, left, right, settings.comparisons)
-    lap("compare")
-    model, pair_evidence = fit(df, candidates, levels, settings)
+    with column_cache(), ThreadPoolExecutor(1) as pool:
+        u = pool.submit(contextvars.copy_context().run, settings_u, df, settings)
+        candidates = candidate_pairs(df, settings.blocking_rules, settings.block_cap,
+                                     link_only=settings.link_only_column)
+        left, right, blocking_stats, n_candidates = (candidates.left, candidates.right,
+                                                     candidates.stats, len(candidates))
+        lap("blocking")
+        levels = comparison_levels(df, left, right, settings.comparisons)
+        lap("compare")
+        model, pair_evidence = fit(df, candidates, levels, settings, u=u.result())
     del candidates
     lap("train")
     weight, probability = weights_in_place(model, pair_evidence)

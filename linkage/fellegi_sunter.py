@@ -162,6 +162,12 @@ def estimate_u(df: pd.DataFrame, comparisons: list[Comparison], sample_size: int
     return [level_shares(levels[:, k], len(c.levels)) for k, c in enumerate(comparisons)]
 
 
+def settings_u(df: pd.DataFrame, settings: LinkageSettings) -> list[np.ndarray]:
+    """``estimate_u`` with the sample size, seed and link-only column of ``settings``."""
+    return estimate_u(df, settings.comparisons, settings.u_sample_size, settings.seed,
+                      settings.link_only_column)
+
+
 def _row_codes(columns: list[np.ndarray]) -> np.ndarray | None:
     """Mixed-radix int64 code of each row of integer columns (values >= -1), built a column at a
     time so no (rows x columns) int64 matrix is made; None when the code would not fit."""
@@ -441,7 +447,7 @@ def train_from_patterns(df: pd.DataFrame, masks: np.ndarray, patterns: np.ndarra
     """
     comparisons = settings.comparisons
     if u is None:
-        u = estimate_u(df, comparisons, settings.u_sample_size, settings.seed, settings.link_only_column)
+        u = settings_u(df, settings)
     fixed_m = [{level: mu[0] for level, mu in c.fixed_m_u.items()} for c in comparisons]
     for k, comparison in enumerate(comparisons):
         for level, (_, fixed_u) in comparison.fixed_m_u.items():
@@ -496,8 +502,8 @@ def train_from_patterns(df: pd.DataFrame, masks: np.ndarray, patterns: np.ndarra
 
 
 def fit(df: pd.DataFrame, pairs: CandidatePairs, levels: np.ndarray, settings: LinkageSettings,
-        tf_floor: float = DEFAULT_TF_FLOOR, min_else_share: float = MIN_ELSE_SHARE
-        ) -> tuple[FSModel, np.ndarray]:
+        tf_floor: float = DEFAULT_TF_FLOOR, min_else_share: float = MIN_ELSE_SHARE,
+        u: list[np.ndarray] | None = None) -> tuple[FSModel, np.ndarray]:
     """``train_from_patterns`` on the candidate pairs' pattern counts, then lambda over all pairs;
     returns the model and each candidate pair's evidence (``evidence``), which lambda needs and
     scoring reuses (``weights_from_evidence``) instead of summing it a second time.
@@ -507,16 +513,17 @@ def fit(df: pd.DataFrame, pairs: CandidatePairs, levels: np.ndarray, settings: L
     fixed point of lambda = sum of the candidate pairs' match probabilities / all possible
     pairs (pairs outside blocking taken as non-matches).
 
-    u is estimated on a second thread while the candidates' patterns are counted (numpy and
-    rapidfuzz work, mostly outside the GIL); both threads share the prepared column arrays.
+    ``u``: the ``estimate_u`` of these settings when the caller has it; else u is estimated on a
+    second thread while the candidates' patterns are counted (numpy and rapidfuzz work, mostly
+    outside the GIL); both threads share the prepared column arrays.
     """
     rule_mask = pairs.rule_mask if pairs.rule_mask is not None else np.zeros(levels.shape[0], np.int64)
     with column_cache(), ThreadPoolExecutor(1) as pool:
-        u = pool.submit(contextvars.copy_context().run, estimate_u, df, settings.comparisons,
-                        settings.u_sample_size, settings.seed, settings.link_only_column)
+        estimated = pool.submit(contextvars.copy_context().run, settings_u, df, settings) if u is None else None
         index = pattern_index(levels) if levels.shape[0] else None
         masks, patterns, counts = masked_pattern_counts(rule_mask, levels, index)
-        model = train_from_patterns(df, masks, patterns, counts, settings, min_else_share, u.result())
+        model = train_from_patterns(df, masks, patterns, counts, settings, min_else_share,
+                                    u if estimated is None else estimated.result())
         model.tf_floor = tf_floor
         pair_evidence = evidence(model, df, pairs.left, pairs.right, levels, index=index)
     del index
@@ -629,7 +636,7 @@ def evidence(model: FSModel, df: pd.DataFrame, left: np.ndarray, right: np.ndarr
 
     With the ``pattern_index`` of ``levels``, a pair at no term-frequency level takes its
     pattern's sum, and only the pairs at one have their (pattern row, tf weights) summed: the
-    same rows summed the same way, so the same numbers.
+    same rows summed the same way, so the same numbers; the chunks run on one thread per CPU.
     """
     frequencies = _tf_frequencies(model, df)
     total = np.empty(levels.shape[0], dtype=np.float64)
@@ -642,20 +649,22 @@ def evidence(model: FSModel, df: pd.DataFrame, left: np.ndarray, right: np.ndarr
     for k, comparison in enumerate(model.comparisons):
         table[:, k] = _level_table(comparison)[index.patterns[:, k]]
     sums = table.sum(axis=1)
-    for start in range(0, levels.shape[0], chunk):
-        part = slice(start, start + chunk)
-        rows = index.pair_pattern[part]
-        np.take(sums, rows, out=total[part])
+
+    def fill(begin: int, end: int) -> None:
+        rows = index.pair_pattern[begin:end]
+        np.take(sums, rows, out=total[begin:end])
         if frequencies:
-            total[part] = _tf_evidence(model, frequencies, table, total[part], rows, left[part],
-                                       right[part], levels[part])
+            _tf_evidence(model, frequencies, table, total[begin:end], rows, left[begin:end],
+                         right[begin:end], levels[begin:end])
+
+    in_parallel(fill, levels.shape[0], chunk)
     return total
 
 
 def _tf_evidence(model: FSModel, frequencies: dict[int, np.ndarray], table: np.ndarray,
                  total: np.ndarray, rows: np.ndarray, left: np.ndarray, right: np.ndarray,
-                 levels: np.ndarray) -> np.ndarray:
-    """``total`` with the pairs at a term-frequency level re-summed from their pattern's
+                 levels: np.ndarray) -> None:
+    """Re-sum in ``total`` the pairs at a term-frequency level from their pattern's
     contributions (``table`` row) with the tf weights put in."""
     at_any = np.zeros(levels.shape[0], dtype=bool)
     for k in frequencies:
@@ -667,7 +676,6 @@ def _tf_evidence(model: FSModel, frequencies: dict[int, np.ndarray], table: np.n
                                      levels[chosen, k])
         block[at_tf, k] = weights
     total[chosen] = block.sum(axis=1)
-    return total
 
 
 def _row_frequencies(df: pd.DataFrame, comparison: ComparisonModel, floor: float) -> np.ndarray:
