@@ -21,6 +21,9 @@ from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler, Levenshtein
 from linkage.settings import Comparison, ComparisonFn
 
 CHUNK_PAIRS = 1_000_000
+FIRST_CHUNK_PAIRS = 4096
+"""The first chunk, computed alone, only prepares the shared column arrays: kept small so the
+other core does not idle through it."""
 
 _SIMILARITY_SCORERS = {
     "jaro_winkler": JaroWinkler.normalized_similarity,
@@ -241,13 +244,16 @@ def comparison_levels(df: pd.DataFrame, left: np.ndarray, right: np.ndarray,
                       workers: int | None = None) -> np.ndarray:
     """int8 matrix (n_pairs, n_comparisons) of levels, computed ``chunk`` pairs at a time.
 
-    The first chunk is computed alone (it prepares the shared column arrays); the others run on
-    ``workers`` threads (default: one per CPU), each writing its own rows of the matrix. The
-    comparisons are numpy and rapidfuzz work that releases the GIL for most of its time.
+    A first chunk of ``FIRST_CHUNK_PAIRS`` is computed alone (it prepares the shared column
+    arrays); the others run on ``workers`` threads (default: one per CPU), each writing its own
+    rows of the matrix. The comparisons are numpy and rapidfuzz work that releases the GIL for
+    most of its time.
     """
     left, right = np.asarray(left), np.asarray(right)
     out = np.empty((left.size, len(comparisons)), dtype=np.int8)
-    spans = [(begin, min(begin + chunk, left.size)) for begin in range(0, left.size, chunk)]
+    first = min(FIRST_CHUNK_PAIRS, chunk, left.size)
+    spans = [(0, first)] if first else []
+    spans += [(begin, min(begin + chunk, left.size)) for begin in range(first, left.size, chunk)]
 
     def fill(begin: int, end: int) -> None:
         part_left = left[begin:end].astype(np.int64, copy=False)
