@@ -163,15 +163,26 @@ def estimate_u(df: pd.DataFrame, comparisons: list[Comparison], sample_size: int
 
 
 def settings_u(df: pd.DataFrame, settings: LinkageSettings) -> list[np.ndarray]:
-    """``estimate_u`` with the sample size, seed and link-only column of ``settings``."""
-    return estimate_u(df, settings.comparisons, settings.u_sample_size, settings.seed,
-                      settings.link_only_column)
+    """``estimate_u`` with the sample size, seed and link-only column of ``settings``; the text
+    of the term-frequency columns is prepared too (kept in an open ``column_cache`` for the tf
+    tables). Depends on the records only, so it can run beside blocking."""
+    u = estimate_u(df, settings.comparisons, settings.u_sample_size, settings.seed,
+                   settings.link_only_column)
+    for comparison in settings.comparisons:
+        if comparison.tf_column:
+            text_values(df, comparison.tf_column)
+    return u
 
 
-def _row_codes(columns: list[np.ndarray]) -> np.ndarray | None:
-    """Mixed-radix int64 code of each row of integer columns (values >= -1), built a column at a
-    time so no (rows x columns) int64 matrix is made; None when the code would not fit."""
-    radices = [int(column.max()) + 2 for column in columns]
+def _radices(columns: list[np.ndarray]) -> list[int]:
+    """Radix of each integer column (values >= -1) in a mixed-radix row code."""
+    return [int(column.max()) + 2 if column.size else 1 for column in columns]
+
+
+def _row_codes(columns: list[np.ndarray], radices: list[int]) -> np.ndarray | None:
+    """Mixed-radix int64 code of each row of integer columns (digit = value + 1, first column
+    most significant, so codes order rows lexicographically), built a column at a time so no
+    (rows x columns) int64 matrix is made; None when the code would not fit."""
     if np.sum(np.log2(np.asarray(radices, dtype=np.float64))) >= 62:
         return None
     code = np.zeros(len(columns[0]), dtype=np.int64)
@@ -182,10 +193,19 @@ def _row_codes(columns: list[np.ndarray]) -> np.ndarray | None:
     return code
 
 
+def _decoded(codes: np.ndarray, radices: list[int]) -> list[np.ndarray]:
+    """The columns whose ``_row_codes`` are ``codes``."""
+    columns = []
+    for radix in reversed(radices):
+        columns.append(codes % radix - 1)
+        codes = codes // radix
+    return columns[::-1]
+
+
 DENSE_PATTERN_CODES = 1 << 22
 """Largest level-pattern code space indexed through dense tables (16 MB of int32 rows)."""
 DENSE_MASKED_COUNTS = 1 << 25
-"""Dense (rule mask, pattern) count tables may take this many entries, or one per pair if more."""
+"""Largest (rule mask, pattern) space counted in a dense table (256 MB of int64 counts)."""
 CODE_CHUNK = 1 << 16
 """Pairs per step when coding level patterns: the int32 temporaries stay in cache."""
 PAIR_CHUNK = 1 << 20
@@ -205,7 +225,7 @@ def pattern_index(levels: np.ndarray) -> PatternIndex | None:
     """``PatternIndex`` of a level matrix through a mixed-radix code of each row (digit = level
     + 1, first column most significant, so codes order rows lexicographically); None when the
     code space exceeds ``DENSE_PATTERN_CODES``."""
-    radices = [int(levels[:, k].max(initial=-1)) + 2 for k in range(levels.shape[1])]
+    radices = _radices([levels[:, k] for k in range(levels.shape[1])])
     if np.sum(np.log2(np.asarray(radices, dtype=np.float64))) > np.log2(DENSE_PATTERN_CODES):
         return None
     space = int(np.prod(radices))
@@ -221,11 +241,7 @@ def pattern_index(levels: np.ndarray) -> PatternIndex | None:
     for start in range(0, codes.size, PAIR_CHUNK):
         part = codes[start:start + PAIR_CHUNK]
         part[:] = rows[part]
-    decoded = []
-    for radix in reversed(radices):
-        decoded.append(distinct % radix - 1)
-        distinct = distinct // radix
-    patterns = np.column_stack(decoded[::-1]).astype(np.int8).reshape(-1, levels.shape[1])
+    patterns = np.column_stack(_decoded(distinct, radices)).astype(np.int8).reshape(-1, levels.shape[1])
     return PatternIndex(patterns=patterns, pair_pattern=codes)
 
 
@@ -333,7 +349,14 @@ def merged_patterns(levels: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray,
     """Distinct rows (lexicographic, as ``pattern_counts`` orders them) and their summed counts."""
     if levels.shape[0] == 0:
         return levels, np.zeros(0, np.int64)
-    patterns, inverse = np.unique(levels, axis=0, return_inverse=True)
+    columns = [levels[:, k] for k in range(levels.shape[1])]
+    radices = _radices(columns)
+    codes = _row_codes(columns, radices)
+    if codes is None:
+        patterns, inverse = np.unique(levels, axis=0, return_inverse=True)
+    else:
+        distinct, inverse = np.unique(codes, return_inverse=True)
+        patterns = np.column_stack(_decoded(distinct, radices)).astype(levels.dtype)
     summed = np.bincount(inverse.ravel(), weights=counts, minlength=patterns.shape[0])
     return patterns, summed.astype(np.int64)
 
@@ -356,13 +379,13 @@ def _dense_masked_counts(masks: np.ndarray, index: PatternIndex
                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """``masked_pattern_counts`` by counting (mask row, pattern row) keys in a dense table,
     ordered as mask row, then pattern row; None when the table would exceed
-    max(``DENSE_MASKED_COUNTS``, pairs) entries or a mask is negative or too large to index."""
+    ``DENSE_MASKED_COUNTS`` entries or a mask is negative or too large to index."""
     if masks.min() < 0 or masks.max() >= DENSE_PATTERN_CODES:
         return None
     mask_values, mask_rows = _dense_rows(masks, int(masks.max()) + 1)
     n_patterns = index.patterns.shape[0]
     space = mask_values.size * n_patterns
-    if space > max(DENSE_MASKED_COUNTS, masks.size):
+    if space > DENSE_MASKED_COUNTS:
         return None
     counts = np.zeros(space, np.int64)
     key_type = np.int32 if space <= np.iinfo(np.int32).max else np.int64
@@ -392,7 +415,8 @@ def _dense_rows(values: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]
 def _sorted_masked_counts(masks: np.ndarray, levels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``masked_pattern_counts`` by sorting an int64 code of each pair (any sizes)."""
     columns = [masks, *(levels[:, k] for k in range(levels.shape[1]))]
-    codes = _row_codes(columns)
+    radices = _radices(columns)
+    codes = _row_codes(columns, radices)
     if codes is None:
         rows, counts = np.unique(np.column_stack([masks.astype(np.int64), levels.astype(np.int64)]),
                                  axis=0, return_counts=True)
@@ -402,12 +426,7 @@ def _sorted_masked_counts(masks: np.ndarray, levels: np.ndarray) -> tuple[np.nda
     counts = np.diff(np.append(starts, codes.size))
     distinct = codes[starts]
     del codes
-    decoded = []
-    for column in reversed(columns):
-        radix = int(column.max()) + 2
-        decoded.append(distinct % radix - 1)
-        distinct = distinct // radix
-    decoded.reverse()
+    decoded = _decoded(distinct, radices)
     return decoded[0].astype(np.int64), np.column_stack(decoded[1:]).astype(np.int8), counts
 
 

@@ -271,3 +271,15 @@ def test_a_session_whose_em_share_strays_from_the_identifiers_does_not_train():
     id_checked = {m.name: m for m in checked.comparisons}["id"].level_weights()
     id_unchecked = {m.name: m for m in unchecked.comparisons}["id"].level_weights()
     assert id_checked[0] < id_unchecked[0]  # disagreeing on the id weighs against a match again
+
+
+def test_merged_patterns_are_numpys_distinct_rows_with_summed_counts():
+    from linkage.fellegi_sunter import merged_patterns
+
+    rng = np.random.default_rng(9)
+    levels = rng.integers(-1, 4, (3000, 5)).astype(np.int8)
+    counts = rng.integers(1, 50, 3000)
+    patterns, summed = merged_patterns(levels, counts)
+    expected, inverse = np.unique(levels, axis=0, return_inverse=True)
+    assert np.array_equal(patterns, expected) and patterns.dtype == np.int8
+    assert np.array_equal(summed, np.bincount(inverse.ravel(), weights=counts).astype(np.int64))
