@@ -215,7 +215,7 @@ PAIR_CHUNK = 1 << 20
 @dataclass
 class PatternIndex:
     """The distinct level patterns of some pairs (lexicographic order) and each pair's row
-    among them."""
+    among them (int16 when there are at most 2^15 patterns)."""
 
     patterns: np.ndarray
     pair_pattern: np.ndarray
@@ -238,11 +238,12 @@ def pattern_index(levels: np.ndarray) -> PatternIndex | None:
             code += part[:, k]
             code += 1
     distinct, rows = _dense_rows(codes, space)
+    pair_pattern = np.empty(codes.size, dtype=np.int16 if distinct.size <= 1 << 15 else np.int32)
     for start in range(0, codes.size, PAIR_CHUNK):
-        part = codes[start:start + PAIR_CHUNK]
-        part[:] = rows[part]
+        pair_pattern[start:start + PAIR_CHUNK] = rows[codes[start:start + PAIR_CHUNK]]
+    del codes
     patterns = np.column_stack(_decoded(distinct, radices)).astype(np.int8).reshape(-1, levels.shape[1])
-    return PatternIndex(patterns=patterns, pair_pattern=codes)
+    return PatternIndex(patterns=patterns, pair_pattern=pair_pattern)
 
 
 def pattern_counts(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -388,10 +389,9 @@ def _dense_masked_counts(masks: np.ndarray, index: PatternIndex
     if space > DENSE_MASKED_COUNTS:
         return None
     counts = np.zeros(space, np.int64)
-    key_type = np.int32 if space <= np.iinfo(np.int32).max else np.int64
     for start in range(0, masks.size, PAIR_CHUNK):
         part = slice(start, start + PAIR_CHUNK)
-        key = mask_rows[masks[part]].astype(key_type)
+        key = mask_rows[masks[part]]  # int32: the space is below 2^31
         key *= n_patterns
         key += index.pair_pattern[part]
         np.add.at(counts, key, 1)
