@@ -11,7 +11,7 @@ import pandas as pd
 from linkage.blocking import candidate_pairs
 from linkage.clustering import ClusterStats, cluster
 from linkage.compare import column_cache, comparison_levels
-from linkage.fellegi_sunter import FSModel, fit, settings_u, weights_from_evidence
+from linkage.fellegi_sunter import FSModel, fit, in_parallel, settings_u, weights_from_evidence
 from linkage.settings import LinkageSettings
 from linkage.timing import StageTimer
 
@@ -38,18 +38,23 @@ def pairs_frame(left: np.ndarray, right: np.ndarray, levels: np.ndarray, weight:
     return frame
 
 
-SCORE_CHUNK = 1 << 24
-"""Pairs per step when turning evidence into weights: bounds the float64 temporaries to a chunk."""
+SCORE_CHUNK = 1 << 16
+"""Pairs per step when turning evidence into weights: the float64 temporaries stay in cache."""
 
 
 def weights_in_place(model: FSModel, pair_evidence: np.ndarray,
                      chunk: int = SCORE_CHUNK) -> tuple[np.ndarray, np.ndarray]:
-    """``fellegi_sunter.weights_from_evidence`` a chunk at a time: the match weights overwrite
-    ``pair_evidence`` (returned as the weight array) and the probabilities fill a new array."""
+    """``fellegi_sunter.weights_from_evidence`` a chunk at a time on one thread per CPU: the
+    match weights overwrite ``pair_evidence`` (returned as the weight array) and the
+    probabilities fill a new array."""
     probability = np.empty(pair_evidence.size, dtype=np.float64)
-    for start in range(0, pair_evidence.size, chunk):
-        part = slice(start, start + chunk)
-        pair_evidence[part], probability[part] = weights_from_evidence(model, pair_evidence[part])
+
+    def fill(begin: int, end: int) -> None:
+        for start in range(begin, end, chunk):
+            part = slice(start, min(start + chunk, end))
+            pair_evidence[part], probability[part] = weights_from_evidence(model, pair_evidence[part])
+
+    in_parallel(fill, pair_evidence.size)
     return pair_evidence, probability
 
 
