@@ -224,23 +224,33 @@ class PatternIndex:
 def pattern_index(levels: np.ndarray) -> PatternIndex | None:
     """``PatternIndex`` of a level matrix through a mixed-radix code of each row (digit = level
     + 1, first column most significant, so codes order rows lexicographically); None when the
-    code space exceeds ``DENSE_PATTERN_CODES``."""
+    code space exceeds ``DENSE_PATTERN_CODES`` or there are no columns. The pair-sized passes
+    run on one thread per CPU."""
     radices = _radices([levels[:, k] for k in range(levels.shape[1])])
-    if np.sum(np.log2(np.asarray(radices, dtype=np.float64))) > np.log2(DENSE_PATTERN_CODES):
+    if not radices or np.sum(np.log2(np.asarray(radices, dtype=np.float64))) > np.log2(DENSE_PATTERN_CODES):
         return None
     space = int(np.prod(radices))
     codes = np.empty(levels.shape[0], dtype=np.int32)
-    for start in range(0, levels.shape[0], CODE_CHUNK):
-        part, code = levels[start:start + CODE_CHUNK], codes[start:start + CODE_CHUNK]
-        code.fill(0)
-        for k, radix in enumerate(radices):
-            code *= radix
-            code += part[:, k]
-            code += 1
+
+    def code_rows(begin: int, end: int) -> None:
+        for start in range(begin, end, CODE_CHUNK):
+            part, code = levels[start:min(start + CODE_CHUNK, end)], codes[start:min(start + CODE_CHUNK, end)]
+            code.fill(0)
+            for k, radix in enumerate(radices):
+                code *= radix
+                code += part[:, k]
+                code += 1
+
+    in_parallel(code_rows, codes.size)
     distinct, rows = _dense_rows(codes, space)
     pair_pattern = np.empty(codes.size, dtype=np.int16 if distinct.size <= 1 << 15 else np.int32)
-    for start in range(0, codes.size, PAIR_CHUNK):
-        pair_pattern[start:start + PAIR_CHUNK] = rows[codes[start:start + PAIR_CHUNK]]
+
+    def number_rows(begin: int, end: int) -> None:
+        for start in range(begin, end, PAIR_CHUNK):
+            stop = min(start + PAIR_CHUNK, end)
+            pair_pattern[start:stop] = rows[codes[start:stop]]
+
+    in_parallel(number_rows, codes.size)
     del codes
     patterns = np.column_stack(_decoded(distinct, radices)).astype(np.int8).reshape(-1, levels.shape[1])
     return PatternIndex(patterns=patterns, pair_pattern=pair_pattern)
