@@ -1,8 +1,6 @@
 """link(df, settings): block, compare, train, score and cluster one table."""
 from __future__ import annotations
 
-import contextvars
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -11,7 +9,7 @@ import pandas as pd
 from linkage.blocking import candidate_pairs
 from linkage.clustering import ClusterStats, cluster
 from linkage.compare import column_cache, comparison_levels
-from linkage.fellegi_sunter import FSModel, fit, in_parallel, settings_u, weights_from_evidence
+from linkage.fellegi_sunter import FSModel, fit, in_parallel, weights_from_evidence
 from linkage.settings import LinkageSettings
 from linkage.timing import StageTimer
 
@@ -63,16 +61,14 @@ def link(df: pd.DataFrame, settings: LinkageSettings) -> LinkageResult:
 
     Each pair-sized array is dropped as soon as its last reader is done (the rule mask after
     training, the level matrix once the kept pairs' levels are taken), so at most one
-    generation of them is resident at a time. u (``fellegi_sunter.settings_u``: random pairs,
-    independent of the candidates) is estimated on a second thread during blocking, which
-    leaves a core idle, and the column arrays prepared for it are shared with the comparisons.
+    generation of them is resident at a time. The column arrays the comparisons prepare are
+    kept for training (u's random pairs and the term frequencies read the same columns).
     """
     df = df.reset_index(drop=True)
     timer = StageTimer()
     lap, timings = timer.lap, timer.seconds
 
-    with column_cache(), ThreadPoolExecutor(1) as pool:
-        u = pool.submit(contextvars.copy_context().run, settings_u, df, settings)
+    with column_cache():
         candidates = candidate_pairs(df, settings.blocking_rules, settings.block_cap,
                                      link_only=settings.link_only_column)
         left, right, blocking_stats, n_candidates = (candidates.left, candidates.right,
@@ -80,7 +76,7 @@ def link(df: pd.DataFrame, settings: LinkageSettings) -> LinkageResult:
         lap("blocking")
         levels = comparison_levels(df, left, right, settings.comparisons)
         lap("compare")
-        model, pair_evidence = fit(df, candidates, levels, settings, u=u.result())
+        model, pair_evidence = fit(df, candidates, levels, settings)
     del candidates
     lap("train")
     weight, probability = weights_in_place(model, pair_evidence)

@@ -165,7 +165,7 @@ def estimate_u(df: pd.DataFrame, comparisons: list[Comparison], sample_size: int
 def settings_u(df: pd.DataFrame, settings: LinkageSettings) -> list[np.ndarray]:
     """``estimate_u`` with the sample size, seed and link-only column of ``settings``; the text
     of the term-frequency columns is prepared too (kept in an open ``column_cache`` for the tf
-    tables). Depends on the records only, so it can run beside blocking."""
+    tables)."""
     u = estimate_u(df, settings.comparisons, settings.u_sample_size, settings.seed,
                    settings.link_only_column)
     for comparison in settings.comparisons:
@@ -460,31 +460,23 @@ def identifier_share(patterns: np.ndarray, counts: np.ndarray, settings: Linkage
     return float(counts[np.isin(levels, agree_levels)].sum() / present)
 
 
-def train_from_patterns(df: pd.DataFrame, masks: np.ndarray, patterns: np.ndarray, counts: np.ndarray,
-                        settings: LinkageSettings, min_else_share: float = MIN_ELSE_SHARE,
-                        u: list[np.ndarray] | None = None) -> FSModel:
-    """u from random pairs and m by EM per session, from (rule mask, level pattern, count) rows.
+@dataclass
+class RuleSession:
+    """One blocking rule's EM input: its pairs' distinct patterns (the comparisons it does not
+    train set missing) with their counts, which comparisons it trains, its identifier share."""
 
-    Both engines train through this function: the pandas engine counts the patterns of its
-    candidate pairs (``masked_pattern_counts``), the Spark engine gathers the same counts on the
-    cluster. Bit r of a mask says blocking rule r generated the pairs. One EM session per rule
-    whose bit is set somewhere; the comparisons the rule involves (see the module docstring) are
-    left out of that session, and each comparison's m combines the sessions that trained it
-    (``combine_sessions``); a comparison no session can train is estimated from all patterns.
-    ``u``: the ``estimate_u`` of these settings when the caller has it. Returns the model with
-    lambda 0.5: the caller sets lambda from the candidates' evidence.
-    """
+    patterns: np.ndarray
+    counts: np.ndarray
+    free: np.ndarray
+    identifier: float | None
+    pairs: int
+
+
+def rule_sessions(masks: np.ndarray, patterns: np.ndarray, counts: np.ndarray,
+                  settings: LinkageSettings, min_else_share: float = MIN_ELSE_SHARE) -> list[RuleSession]:
+    """The EM session of each rule whose bit is set in some mask (see ``train_from_patterns``)."""
     comparisons = settings.comparisons
-    if u is None:
-        u = settings_u(df, settings)
-    fixed_m = [{level: mu[0] for level, mu in c.fixed_m_u.items()} for c in comparisons]
-    for k, comparison in enumerate(comparisons):
-        for level, (_, fixed_u) in comparison.fixed_m_u.items():
-            u[k][level] = fixed_u
-    m0 = [_with_fixed(_initial_m(len(c.levels)), fixed_m[k]) for k, c in enumerate(comparisons)]
-    estimates: list[list[np.ndarray]] = [[] for _ in comparisons]
-    healthy: list[list[np.ndarray]] = [[] for _ in comparisons]
-    sessions: list[dict] = []
+    sessions = []
     for bit in range(int(masks.max(initial=0)).bit_length()):
         rows = np.flatnonzero(masks & (np.int64(1) << bit))
         if not rows.size:
@@ -498,23 +490,56 @@ def train_from_patterns(df: pd.DataFrame, masks: np.ndarray, patterns: np.ndarra
         identifier = identifier_share(patterns[rows], session_counts, settings)
         session_levels[:, ~free] = -1
         merged, merged_counts = merged_patterns(session_levels, session_counts)
+        sessions.append(RuleSession(patterns=merged, counts=merged_counts, free=free,
+                                    identifier=identifier, pairs=int(session_counts.sum())))
+    return sessions
+
+
+def train_from_patterns(df: pd.DataFrame, masks: np.ndarray, patterns: np.ndarray, counts: np.ndarray,
+                        settings: LinkageSettings, min_else_share: float = MIN_ELSE_SHARE,
+                        u: Callable[[], list[np.ndarray]] | None = None) -> FSModel:
+    """u from random pairs and m by EM per session, from (rule mask, level pattern, count) rows.
+
+    Both engines train through this function: the pandas engine counts the patterns of its
+    candidate pairs (``masked_pattern_counts``), the Spark engine gathers the same counts on the
+    cluster. Bit r of a mask says blocking rule r generated the pairs. One EM session per rule
+    whose bit is set somewhere (``rule_sessions``); the comparisons the rule involves (see the
+    module docstring) are left out of that session, and each comparison's m combines the
+    sessions that trained it (``combine_sessions``); a comparison no session can train is
+    estimated from all patterns. ``u``: gives the ``settings_u`` of these settings (e.g. a
+    thread's result), called once the sessions and term frequencies are ready. Returns the model
+    with lambda 0.5: the caller sets lambda from the candidates' evidence.
+    """
+    comparisons = settings.comparisons
+    prepared = rule_sessions(masks, patterns, counts, settings, min_else_share)
+    tf_tables = [term_frequencies(df, c.tf_column) if c.tf_column else {} for c in comparisons]
+    u_levels = settings_u(df, settings) if u is None else u()
+    fixed_m = [{level: mu[0] for level, mu in c.fixed_m_u.items()} for c in comparisons]
+    for k, comparison in enumerate(comparisons):
+        for level, (_, fixed_u) in comparison.fixed_m_u.items():
+            u_levels[k][level] = fixed_u
+    m0 = [_with_fixed(_initial_m(len(c.levels)), fixed_m[k]) for k, c in enumerate(comparisons)]
+    estimates: list[list[np.ndarray]] = [[] for _ in comparisons]
+    healthy: list[list[np.ndarray]] = [[] for _ in comparisons]
+    sessions: list[dict] = []
+    for session in prepared:
         m, session_lambda, iterations, converged = expectation_maximisation(
-            merged, merged_counts, m0, u, fixed_m, 0.5, settings.max_em_iterations)
-        collapsed = identifier is not None and abs(_log_odds(session_lambda) - _log_odds(identifier)) > \
-            settings.identifier_max_log_odds_gap
-        for k in np.flatnonzero(free):
+            session.patterns, session.counts, m0, u_levels, fixed_m, 0.5, settings.max_em_iterations)
+        collapsed = session.identifier is not None and \
+            abs(_log_odds(session_lambda) - _log_odds(session.identifier)) > settings.identifier_max_log_odds_gap
+        for k in np.flatnonzero(session.free):
             estimates[k].append(m[k])
             if not collapsed:
                 healthy[k].append(m[k])
-        sessions.append({"pairs": int(session_counts.sum()), "iterations": iterations,
+        sessions.append({"pairs": session.pairs, "iterations": iterations,
                          "converged": converged, "lambda": session_lambda,
-                         "identifier_share": identifier, "collapsed": collapsed,
-                         "trained": [comparisons[k].name for k in np.flatnonzero(free)]})
+                         "identifier_share": session.identifier, "collapsed": collapsed,
+                         "trained": [comparisons[k].name for k in np.flatnonzero(session.free)]})
     estimates = [kept if kept else found for kept, found in zip(healthy, estimates)]
     if any(not found for found in estimates):
         merged, merged_counts = merged_patterns(patterns, counts)
         m, session_lambda, iterations, converged = expectation_maximisation(
-            merged, merged_counts, m0, u, fixed_m, 0.5, settings.max_em_iterations)
+            merged, merged_counts, m0, u_levels, fixed_m, 0.5, settings.max_em_iterations)
         untrained = [k for k, found in enumerate(estimates) if not found]
         for k in untrained:
             estimates[k].append(m[k])
@@ -522,17 +547,16 @@ def train_from_patterns(df: pd.DataFrame, masks: np.ndarray, patterns: np.ndarra
                          "converged": converged, "lambda": session_lambda,
                          "trained": [comparisons[k].name for k in untrained]})
     models = [ComparisonModel(
-        name=c.name, levels=c.levels, m=combine_sessions(estimates[k], fixed_m[k]), u=u[k],
+        name=c.name, levels=c.levels, m=combine_sessions(estimates[k], fixed_m[k]), u=u_levels[k],
         tf_column=c.tf_column, tf_levels=tuple(c.tf_levels),
-        fixed_levels=tuple(sorted(c.fixed_m_u)),
-        tf_table=term_frequencies(df, c.tf_column) if c.tf_column else {})
+        fixed_levels=tuple(sorted(c.fixed_m_u)), tf_table=tf_tables[k])
         for k, c in enumerate(comparisons)]
     return FSModel(comparisons=models, lambda_=0.5, tf_floor=DEFAULT_TF_FLOOR, sessions=sessions)
 
 
 def fit(df: pd.DataFrame, pairs: CandidatePairs, levels: np.ndarray, settings: LinkageSettings,
-        tf_floor: float = DEFAULT_TF_FLOOR, min_else_share: float = MIN_ELSE_SHARE,
-        u: list[np.ndarray] | None = None) -> tuple[FSModel, np.ndarray]:
+        tf_floor: float = DEFAULT_TF_FLOOR, min_else_share: float = MIN_ELSE_SHARE
+        ) -> tuple[FSModel, np.ndarray]:
     """``train_from_patterns`` on the candidate pairs' pattern counts, then lambda over all pairs;
     returns the model and each candidate pair's evidence (``evidence``), which lambda needs and
     scoring reuses (``weights_from_evidence``) instead of summing it a second time.
@@ -542,17 +566,16 @@ def fit(df: pd.DataFrame, pairs: CandidatePairs, levels: np.ndarray, settings: L
     fixed point of lambda = sum of the candidate pairs' match probabilities / all possible
     pairs (pairs outside blocking taken as non-matches).
 
-    ``u``: the ``estimate_u`` of these settings when the caller has it; else u is estimated on a
-    second thread while the candidates' patterns are counted (numpy and rapidfuzz work, mostly
-    outside the GIL); both threads share the prepared column arrays.
+    u is estimated on a second thread while the candidates' patterns are counted and the EM
+    sessions prepared (numpy and rapidfuzz work, mostly outside the GIL); both threads share the
+    prepared column arrays.
     """
     rule_mask = pairs.rule_mask if pairs.rule_mask is not None else np.zeros(levels.shape[0], np.int64)
     with column_cache(), ThreadPoolExecutor(1) as pool:
-        estimated = pool.submit(contextvars.copy_context().run, settings_u, df, settings) if u is None else None
+        u = pool.submit(contextvars.copy_context().run, settings_u, df, settings)
         index = pattern_index(levels) if levels.shape[0] else None
         masks, patterns, counts = masked_pattern_counts(rule_mask, levels, index)
-        model = train_from_patterns(df, masks, patterns, counts, settings, min_else_share,
-                                    u if estimated is None else estimated.result())
+        model = train_from_patterns(df, masks, patterns, counts, settings, min_else_share, u.result)
         model.tf_floor = tf_floor
         pair_evidence = evidence(model, df, pairs.left, pairs.right, levels, index=index)
     del index
