@@ -206,7 +206,7 @@ DENSE_PATTERN_CODES = 1 << 22
 """Largest level-pattern code space indexed through dense tables (16 MB of int32 rows)."""
 DENSE_MASKED_COUNTS = 1 << 25
 """Largest (rule mask, pattern) space counted in a dense table (256 MB of int64 counts)."""
-CODE_CHUNK = 1 << 16
+CODE_CHUNK = 1 << 18
 """Pairs per step when coding level patterns: the int32 temporaries stay in cache."""
 PAIR_CHUNK = 1 << 20
 """Pairs per step of the other pair-sized passes of pattern counting: bounds their temporaries."""
@@ -589,7 +589,7 @@ def train(df: pd.DataFrame, pairs: CandidatePairs, levels: np.ndarray, settings:
     return fit(df, pairs, levels, settings, tf_floor, min_else_share)[0]
 
 
-PRIOR_BLOCK = 1 << 16
+PRIOR_BLOCK = 1 << 18
 """Pairs per step of the prior's match probabilities: each step's passes stay in cache."""
 
 
