@@ -234,7 +234,8 @@ def pattern_index(levels: np.ndarray) -> PatternIndex | None:
 
     def code_rows(begin: int, end: int) -> None:
         for start in range(begin, end, CODE_CHUNK):
-            part, code = levels[start:min(start + CODE_CHUNK, end)], codes[start:min(start + CODE_CHUNK, end)]
+            stop = min(start + CODE_CHUNK, end)
+            part, code = levels[start:stop], codes[start:stop]
             code.fill(0)
             for k, radix in enumerate(radices):
                 code *= radix
@@ -525,8 +526,9 @@ def train_from_patterns(df: pd.DataFrame, masks: np.ndarray, patterns: np.ndarra
     for session in prepared:
         m, session_lambda, iterations, converged = expectation_maximisation(
             session.patterns, session.counts, m0, u_levels, fixed_m, 0.5, settings.max_em_iterations)
-        collapsed = session.identifier is not None and \
-            abs(_log_odds(session_lambda) - _log_odds(session.identifier)) > settings.identifier_max_log_odds_gap
+        gap = None if session.identifier is None else \
+            abs(_log_odds(session_lambda) - _log_odds(session.identifier))
+        collapsed = gap is not None and gap > settings.identifier_max_log_odds_gap
         for k in np.flatnonzero(session.free):
             estimates[k].append(m[k])
             if not collapsed:
@@ -695,7 +697,8 @@ def evidence(model: FSModel, df: pd.DataFrame, left: np.ndarray, right: np.ndarr
     if index is None:
         for start in range(0, levels.shape[0], chunk):
             part = slice(start, start + chunk)
-            total[part] = _contributions(model, frequencies, left[part], right[part], levels[part]).sum(axis=1)
+            total[part] = _contributions(model, frequencies, left[part], right[part],
+                                         levels[part]).sum(axis=1)
         return total
     table = np.empty(index.patterns.shape, dtype=np.float64)
     for k, comparison in enumerate(model.comparisons):
