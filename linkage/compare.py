@@ -9,8 +9,9 @@ from __future__ import annotations
 import contextvars
 import os
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,9 @@ from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler, Levenshtein
 from linkage.settings import Comparison, ComparisonFn
 
 CHUNK_PAIRS = 1_000_000
+FIRST_CHUNK_PAIRS = 4096
+"""The first chunk, computed alone, only prepares the shared column arrays: kept small so the
+other core does not idle through it."""
 
 _SIMILARITY_SCORERS = {
     "jaro_winkler": JaroWinkler.normalized_similarity,
@@ -33,7 +37,22 @@ _DISTANCE_SCORERS = {
 
 
 _COLUMN_CACHE: ContextVar[dict | None] = ContextVar("column_cache", default=None)
-"""Prepared column arrays, shared by the chunks of one ``comparison_levels`` call only."""
+"""Prepared column arrays, shared by the chunks of one ``comparison_levels`` call, or by all the
+calls inside ``column_cache``."""
+
+
+@contextmanager
+def column_cache() -> Iterator[None]:
+    """Share the prepared column arrays among the comparisons, term frequencies... run inside
+    (threads started with a copy of this context included); a cache already open is kept."""
+    if _COLUMN_CACHE.get() is not None:
+        yield
+        return
+    token = _COLUMN_CACHE.set({})
+    try:
+        yield
+    finally:
+        _COLUMN_CACHE.reset(token)
 
 
 def _prepared(kind: str, df: pd.DataFrame, column: str,
@@ -43,8 +62,8 @@ def _prepared(kind: str, df: pd.DataFrame, column: str,
         return prepare()
     key = (kind, id(df), column)
     if key not in cache:
-        cache[key] = prepare()
-    return cache[key]
+        cache[key] = (df, prepare())  # holding the frame keeps its id from being reused
+    return cache[key][1]
 
 
 def text_values(df: pd.DataFrame, column: str) -> np.ndarray:
@@ -225,13 +244,16 @@ def comparison_levels(df: pd.DataFrame, left: np.ndarray, right: np.ndarray,
                       workers: int | None = None) -> np.ndarray:
     """int8 matrix (n_pairs, n_comparisons) of levels, computed ``chunk`` pairs at a time.
 
-    The first chunk is computed alone (it prepares the shared column arrays); the others run on
-    ``workers`` threads (default: one per CPU), each writing its own rows of the matrix. The
-    comparisons are numpy and rapidfuzz work that releases the GIL for most of its time.
+    A first chunk of ``FIRST_CHUNK_PAIRS`` is computed alone (it prepares the shared column
+    arrays); the others run on ``workers`` threads (default: one per CPU), each writing its own
+    rows of the matrix. The comparisons are numpy and rapidfuzz work that releases the GIL for
+    most of its time.
     """
     left, right = np.asarray(left), np.asarray(right)
     out = np.empty((left.size, len(comparisons)), dtype=np.int8)
-    spans = [(begin, min(begin + chunk, left.size)) for begin in range(0, left.size, chunk)]
+    first = min(FIRST_CHUNK_PAIRS, chunk, left.size)
+    spans = [(0, first)] if first else []
+    spans += [(begin, min(begin + chunk, left.size)) for begin in range(first, left.size, chunk)]
 
     def fill(begin: int, end: int) -> None:
         part_left = left[begin:end].astype(np.int64, copy=False)
@@ -239,8 +261,7 @@ def comparison_levels(df: pd.DataFrame, left: np.ndarray, right: np.ndarray,
         for column, comparison in enumerate(comparisons):
             out[begin:end, column] = comparison.fn(df, part_left, part_right)
 
-    token = _COLUMN_CACHE.set({})
-    try:
+    with column_cache():
         if spans:
             fill(*spans[0])
         threads = min(workers or os.cpu_count() or 1, len(spans) - 1)
@@ -253,6 +274,4 @@ def comparison_levels(df: pd.DataFrame, left: np.ndarray, right: np.ndarray,
         else:
             for span in spans[1:]:
                 fill(*span)
-    finally:
-        _COLUMN_CACHE.reset(token)
     return out

@@ -8,8 +8,8 @@ import pandas as pd
 
 from linkage.blocking import candidate_pairs
 from linkage.clustering import ClusterStats, cluster
-from linkage.compare import comparison_levels
-from linkage.fellegi_sunter import FSModel, fit, weights_from_evidence
+from linkage.compare import column_cache, comparison_levels
+from linkage.fellegi_sunter import FSModel, fit, in_parallel, weights_from_evidence
 from linkage.settings import LinkageSettings
 from linkage.timing import StageTimer
 
@@ -36,18 +36,23 @@ def pairs_frame(left: np.ndarray, right: np.ndarray, levels: np.ndarray, weight:
     return frame
 
 
-SCORE_CHUNK = 1 << 24
-"""Pairs per step when turning evidence into weights: bounds the float64 temporaries to a chunk."""
+SCORE_CHUNK = 1 << 16
+"""Pairs per step when turning evidence into weights: the float64 temporaries stay in cache."""
 
 
 def weights_in_place(model: FSModel, pair_evidence: np.ndarray,
                      chunk: int = SCORE_CHUNK) -> tuple[np.ndarray, np.ndarray]:
-    """``fellegi_sunter.weights_from_evidence`` a chunk at a time: the match weights overwrite
-    ``pair_evidence`` (returned as the weight array) and the probabilities fill a new array."""
+    """``fellegi_sunter.weights_from_evidence`` a chunk at a time on one thread per CPU: the
+    match weights overwrite ``pair_evidence`` (returned as the weight array) and the
+    probabilities fill a new array."""
     probability = np.empty(pair_evidence.size, dtype=np.float64)
-    for start in range(0, pair_evidence.size, chunk):
-        part = slice(start, start + chunk)
-        pair_evidence[part], probability[part] = weights_from_evidence(model, pair_evidence[part])
+
+    def fill(begin: int, end: int) -> None:
+        for start in range(begin, end, chunk):
+            part = slice(start, min(start + chunk, end))
+            pair_evidence[part], probability[part] = weights_from_evidence(model, pair_evidence[part])
+
+    in_parallel(fill, pair_evidence.size)
     return pair_evidence, probability
 
 
@@ -56,20 +61,22 @@ def link(df: pd.DataFrame, settings: LinkageSettings) -> LinkageResult:
 
     Each pair-sized array is dropped as soon as its last reader is done (the rule mask after
     training, the level matrix once the kept pairs' levels are taken), so at most one
-    generation of them is resident at a time.
+    generation of them is resident at a time. The column arrays the comparisons prepare are
+    kept for training (u's random pairs and the term frequencies read the same columns).
     """
     df = df.reset_index(drop=True)
     timer = StageTimer()
     lap, timings = timer.lap, timer.seconds
 
-    candidates = candidate_pairs(df, settings.blocking_rules, settings.block_cap,
-                                 link_only=settings.link_only_column)
-    left, right, blocking_stats, n_candidates = (candidates.left, candidates.right,
-                                                 candidates.stats, len(candidates))
-    lap("blocking")
-    levels = comparison_levels(df, left, right, settings.comparisons)
-    lap("compare")
-    model, pair_evidence = fit(df, candidates, levels, settings)
+    with column_cache():
+        candidates = candidate_pairs(df, settings.blocking_rules, settings.block_cap,
+                                     link_only=settings.link_only_column)
+        left, right, blocking_stats, n_candidates = (candidates.left, candidates.right,
+                                                     candidates.stats, len(candidates))
+        lap("blocking")
+        levels = comparison_levels(df, left, right, settings.comparisons)
+        lap("compare")
+        model, pair_evidence = fit(df, candidates, levels, settings)
     del candidates
     lap("train")
     weight, probability = weights_in_place(model, pair_evidence)

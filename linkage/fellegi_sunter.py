@@ -37,14 +37,18 @@ values are data values (names...): the file belongs beside the outputs, never in
 """
 from __future__ import annotations
 
+import contextvars
 import json
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 from linkage.blocking import CandidatePairs
-from linkage.compare import comparison_levels, text_values
+from linkage.compare import column_cache, comparison_levels, text_values
 from linkage.settings import Comparison, LinkageSettings
 
 M_FLOOR = 1e-6
@@ -158,10 +162,27 @@ def estimate_u(df: pd.DataFrame, comparisons: list[Comparison], sample_size: int
     return [level_shares(levels[:, k], len(c.levels)) for k, c in enumerate(comparisons)]
 
 
-def _row_codes(columns: list[np.ndarray]) -> np.ndarray | None:
-    """Mixed-radix int64 code of each row of integer columns (values >= -1), built a column at a
-    time so no (rows x columns) int64 matrix is made; None when the code would not fit."""
-    radices = [int(column.max()) + 2 for column in columns]
+def settings_u(df: pd.DataFrame, settings: LinkageSettings) -> list[np.ndarray]:
+    """``estimate_u`` with the sample size, seed and link-only column of ``settings``; the text
+    of the term-frequency columns is prepared too (kept in an open ``column_cache`` for the tf
+    tables)."""
+    u = estimate_u(df, settings.comparisons, settings.u_sample_size, settings.seed,
+                   settings.link_only_column)
+    for comparison in settings.comparisons:
+        if comparison.tf_column:
+            text_values(df, comparison.tf_column)
+    return u
+
+
+def _radices(columns: list[np.ndarray]) -> list[int]:
+    """Radix of each integer column (values >= -1) in a mixed-radix row code."""
+    return [int(column.max()) + 2 if column.size else 1 for column in columns]
+
+
+def _row_codes(columns: list[np.ndarray], radices: list[int]) -> np.ndarray | None:
+    """Mixed-radix int64 code of each row of integer columns (digit = value + 1, first column
+    most significant, so codes order rows lexicographically), built a column at a time so no
+    (rows x columns) int64 matrix is made; None when the code would not fit."""
     if np.sum(np.log2(np.asarray(radices, dtype=np.float64))) >= 62:
         return None
     code = np.zeros(len(columns[0]), dtype=np.int64)
@@ -170,6 +191,70 @@ def _row_codes(columns: list[np.ndarray]) -> np.ndarray | None:
         code += column
         code += 1
     return code
+
+
+def _decoded(codes: np.ndarray, radices: list[int]) -> list[np.ndarray]:
+    """The columns whose ``_row_codes`` are ``codes``."""
+    columns = []
+    for radix in reversed(radices):
+        columns.append(codes % radix - 1)
+        codes = codes // radix
+    return columns[::-1]
+
+
+DENSE_PATTERN_CODES = 1 << 22
+"""Largest level-pattern code space indexed through dense tables (16 MB of int32 rows)."""
+DENSE_MASKED_COUNTS = 1 << 25
+"""Largest (rule mask, pattern) space counted in a dense table (256 MB of int64 counts)."""
+CODE_CHUNK = 1 << 18
+"""Pairs per step when coding level patterns: the int32 temporaries stay in cache."""
+PAIR_CHUNK = 1 << 20
+"""Pairs per step of the other pair-sized passes of pattern counting: bounds their temporaries."""
+
+
+@dataclass
+class PatternIndex:
+    """The distinct level patterns of some pairs (lexicographic order) and each pair's row
+    among them (int16 when there are at most 2^15 patterns)."""
+
+    patterns: np.ndarray
+    pair_pattern: np.ndarray
+
+
+def pattern_index(levels: np.ndarray) -> PatternIndex | None:
+    """``PatternIndex`` of a level matrix through a mixed-radix code of each row (digit = level
+    + 1, first column most significant, so codes order rows lexicographically); None when the
+    code space exceeds ``DENSE_PATTERN_CODES`` or there are no columns. The pair-sized passes
+    run on one thread per CPU."""
+    radices = _radices([levels[:, k] for k in range(levels.shape[1])])
+    if not radices or np.sum(np.log2(np.asarray(radices, dtype=np.float64))) > np.log2(DENSE_PATTERN_CODES):
+        return None
+    space = int(np.prod(radices))
+    codes = np.empty(levels.shape[0], dtype=np.int32)
+
+    def code_rows(begin: int, end: int) -> None:
+        for start in range(begin, end, CODE_CHUNK):
+            stop = min(start + CODE_CHUNK, end)
+            part, code = levels[start:stop], codes[start:stop]
+            code.fill(0)
+            for k, radix in enumerate(radices):
+                code *= radix
+                code += part[:, k]
+                code += 1
+
+    in_parallel(code_rows, codes.size)
+    distinct, rows = _dense_rows(codes, space)
+    pair_pattern = np.empty(codes.size, dtype=np.int16 if distinct.size <= 1 << 15 else np.int32)
+
+    def number_rows(begin: int, end: int) -> None:
+        for start in range(begin, end, PAIR_CHUNK):
+            stop = min(start + PAIR_CHUNK, end)
+            pair_pattern[start:stop] = rows[codes[start:stop]]
+
+    in_parallel(number_rows, codes.size)
+    del codes
+    patterns = np.column_stack(_decoded(distinct, radices)).astype(np.int8).reshape(-1, levels.shape[1])
+    return PatternIndex(patterns=patterns, pair_pattern=pair_pattern)
 
 
 def pattern_counts(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -276,17 +361,73 @@ def merged_patterns(levels: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray,
     """Distinct rows (lexicographic, as ``pattern_counts`` orders them) and their summed counts."""
     if levels.shape[0] == 0:
         return levels, np.zeros(0, np.int64)
-    patterns, inverse = np.unique(levels, axis=0, return_inverse=True)
+    columns = [levels[:, k] for k in range(levels.shape[1])]
+    radices = _radices(columns)
+    codes = _row_codes(columns, radices)
+    if codes is None:
+        patterns, inverse = np.unique(levels, axis=0, return_inverse=True)
+    else:
+        distinct, inverse = np.unique(codes, return_inverse=True)
+        patterns = np.column_stack(_decoded(distinct, radices)).astype(levels.dtype)
     summed = np.bincount(inverse.ravel(), weights=counts, minlength=patterns.shape[0])
     return patterns, summed.astype(np.int64)
 
 
-def masked_pattern_counts(masks: np.ndarray, levels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct (rule mask, level pattern) rows of the candidate pairs and their counts."""
+def masked_pattern_counts(masks: np.ndarray, levels: np.ndarray, index: PatternIndex | None = None
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct (rule mask, level pattern) rows of the candidate pairs, in lexicographic order,
+    and their counts. ``index``: the ``pattern_index`` of ``levels`` when the caller has it."""
     if levels.shape[0] == 0:
         return np.zeros(0, np.int64), levels.reshape(0, levels.shape[1]), np.zeros(0, np.int64)
+    index = index if index is not None else pattern_index(levels)
+    if index is not None:
+        counted = _dense_masked_counts(masks, index)
+        if counted is not None:
+            return counted
+    return _sorted_masked_counts(masks, levels)
+
+
+def _dense_masked_counts(masks: np.ndarray, index: PatternIndex
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """``masked_pattern_counts`` by counting (mask row, pattern row) keys in a dense table,
+    ordered as mask row, then pattern row; None when the table would exceed
+    ``DENSE_MASKED_COUNTS`` entries or a mask is negative or too large to index."""
+    if masks.min() < 0 or masks.max() >= DENSE_PATTERN_CODES:
+        return None
+    mask_values, mask_rows = _dense_rows(masks, int(masks.max()) + 1)
+    n_patterns = index.patterns.shape[0]
+    space = mask_values.size * n_patterns
+    if space > DENSE_MASKED_COUNTS:
+        return None
+    counts = np.zeros(space, np.int64)
+    for start in range(0, masks.size, PAIR_CHUNK):
+        part = slice(start, start + PAIR_CHUNK)
+        key = mask_rows[masks[part]]  # int32: the space is below 2^31
+        key *= n_patterns
+        key += index.pair_pattern[part]
+        np.add.at(counts, key, 1)
+    found = np.flatnonzero(counts)
+    return (mask_values[found // n_patterns].astype(np.int64), index.patterns[found % n_patterns],
+            counts[found])
+
+
+def _dense_rows(values: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values (sorted) of non-negative ints below ``space``, and a table mapping
+    each of them to its row among them."""
+    seen = np.zeros(space, dtype=bool)
+    for start in range(0, values.size, PAIR_CHUNK):
+        seen[values[start:start + PAIR_CHUNK]] = True
+    distinct = np.flatnonzero(seen)
+    rows = np.zeros(space, dtype=np.int32)
+    rows[distinct] = np.arange(distinct.size, dtype=np.int32)
+    return distinct, rows
+
+
+def _sorted_masked_counts(masks: np.ndarray, levels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``masked_pattern_counts`` by sorting an int64 code of each pair (any sizes)."""
     columns = [masks, *(levels[:, k] for k in range(levels.shape[1]))]
-    codes = _row_codes(columns)
+    radices = _radices(columns)
+    codes = _row_codes(columns, radices)
     if codes is None:
         rows, counts = np.unique(np.column_stack([masks.astype(np.int64), levels.astype(np.int64)]),
                                  axis=0, return_counts=True)
@@ -296,12 +437,7 @@ def masked_pattern_counts(masks: np.ndarray, levels: np.ndarray) -> tuple[np.nda
     counts = np.diff(np.append(starts, codes.size))
     distinct = codes[starts]
     del codes
-    decoded = []
-    for column in reversed(columns):
-        radix = int(column.max()) + 2
-        decoded.append(distinct % radix - 1)
-        distinct = distinct // radix
-    decoded.reverse()
+    decoded = _decoded(distinct, radices)
     return decoded[0].astype(np.int64), np.column_stack(decoded[1:]).astype(np.int8), counts
 
 
@@ -325,28 +461,23 @@ def identifier_share(patterns: np.ndarray, counts: np.ndarray, settings: Linkage
     return float(counts[np.isin(levels, agree_levels)].sum() / present)
 
 
-def train_from_patterns(df: pd.DataFrame, masks: np.ndarray, patterns: np.ndarray, counts: np.ndarray,
-                        settings: LinkageSettings, min_else_share: float = MIN_ELSE_SHARE) -> FSModel:
-    """u from random pairs and m by EM per session, from (rule mask, level pattern, count) rows.
+@dataclass
+class RuleSession:
+    """One blocking rule's EM input: its pairs' distinct patterns (the comparisons it does not
+    train set missing) with their counts, which comparisons it trains, its identifier share."""
 
-    Both engines train through this function: the pandas engine counts the patterns of its
-    candidate pairs (``masked_pattern_counts``), the Spark engine gathers the same counts on the
-    cluster. Bit r of a mask says blocking rule r generated the pairs. One EM session per rule
-    whose bit is set somewhere; the comparisons the rule involves (see the module docstring) are
-    left out of that session, and each comparison's m combines the sessions that trained it
-    (``combine_sessions``); a comparison no session can train is estimated from all patterns.
-    Returns the model with lambda 0.5: the caller sets lambda from the candidates' evidence.
-    """
+    patterns: np.ndarray
+    counts: np.ndarray
+    free: np.ndarray
+    identifier: float | None
+    pairs: int
+
+
+def rule_sessions(masks: np.ndarray, patterns: np.ndarray, counts: np.ndarray,
+                  settings: LinkageSettings, min_else_share: float = MIN_ELSE_SHARE) -> list[RuleSession]:
+    """The EM session of each rule whose bit is set in some mask (see ``train_from_patterns``)."""
     comparisons = settings.comparisons
-    u = estimate_u(df, comparisons, settings.u_sample_size, settings.seed, settings.link_only_column)
-    fixed_m = [{level: mu[0] for level, mu in c.fixed_m_u.items()} for c in comparisons]
-    for k, comparison in enumerate(comparisons):
-        for level, (_, fixed_u) in comparison.fixed_m_u.items():
-            u[k][level] = fixed_u
-    m0 = [_with_fixed(_initial_m(len(c.levels)), fixed_m[k]) for k, c in enumerate(comparisons)]
-    estimates: list[list[np.ndarray]] = [[] for _ in comparisons]
-    healthy: list[list[np.ndarray]] = [[] for _ in comparisons]
-    sessions: list[dict] = []
+    sessions = []
     for bit in range(int(masks.max(initial=0)).bit_length()):
         rows = np.flatnonzero(masks & (np.int64(1) << bit))
         if not rows.size:
@@ -360,23 +491,57 @@ def train_from_patterns(df: pd.DataFrame, masks: np.ndarray, patterns: np.ndarra
         identifier = identifier_share(patterns[rows], session_counts, settings)
         session_levels[:, ~free] = -1
         merged, merged_counts = merged_patterns(session_levels, session_counts)
+        sessions.append(RuleSession(patterns=merged, counts=merged_counts, free=free,
+                                    identifier=identifier, pairs=int(session_counts.sum())))
+    return sessions
+
+
+def train_from_patterns(df: pd.DataFrame, masks: np.ndarray, patterns: np.ndarray, counts: np.ndarray,
+                        settings: LinkageSettings, min_else_share: float = MIN_ELSE_SHARE,
+                        u: Callable[[], list[np.ndarray]] | None = None) -> FSModel:
+    """u from random pairs and m by EM per session, from (rule mask, level pattern, count) rows.
+
+    Both engines train through this function: the pandas engine counts the patterns of its
+    candidate pairs (``masked_pattern_counts``), the Spark engine gathers the same counts on the
+    cluster. Bit r of a mask says blocking rule r generated the pairs. One EM session per rule
+    whose bit is set somewhere (``rule_sessions``); the comparisons the rule involves (see the
+    module docstring) are left out of that session, and each comparison's m combines the
+    sessions that trained it (``combine_sessions``); a comparison no session can train is
+    estimated from all patterns. ``u``: gives the ``settings_u`` of these settings (e.g. a
+    thread's result), called once the sessions and term frequencies are ready. Returns the model
+    with lambda 0.5: the caller sets lambda from the candidates' evidence.
+    """
+    comparisons = settings.comparisons
+    prepared = rule_sessions(masks, patterns, counts, settings, min_else_share)
+    tf_tables = [term_frequencies(df, c.tf_column) if c.tf_column else {} for c in comparisons]
+    u_levels = settings_u(df, settings) if u is None else u()
+    fixed_m = [{level: mu[0] for level, mu in c.fixed_m_u.items()} for c in comparisons]
+    for k, comparison in enumerate(comparisons):
+        for level, (_, fixed_u) in comparison.fixed_m_u.items():
+            u_levels[k][level] = fixed_u
+    m0 = [_with_fixed(_initial_m(len(c.levels)), fixed_m[k]) for k, c in enumerate(comparisons)]
+    estimates: list[list[np.ndarray]] = [[] for _ in comparisons]
+    healthy: list[list[np.ndarray]] = [[] for _ in comparisons]
+    sessions: list[dict] = []
+    for session in prepared:
         m, session_lambda, iterations, converged = expectation_maximisation(
-            merged, merged_counts, m0, u, fixed_m, 0.5, settings.max_em_iterations)
-        collapsed = identifier is not None and abs(_log_odds(session_lambda) - _log_odds(identifier)) > \
-            settings.identifier_max_log_odds_gap
-        for k in np.flatnonzero(free):
+            session.patterns, session.counts, m0, u_levels, fixed_m, 0.5, settings.max_em_iterations)
+        gap = None if session.identifier is None else \
+            abs(_log_odds(session_lambda) - _log_odds(session.identifier))
+        collapsed = gap is not None and gap > settings.identifier_max_log_odds_gap
+        for k in np.flatnonzero(session.free):
             estimates[k].append(m[k])
             if not collapsed:
                 healthy[k].append(m[k])
-        sessions.append({"pairs": int(session_counts.sum()), "iterations": iterations,
+        sessions.append({"pairs": session.pairs, "iterations": iterations,
                          "converged": converged, "lambda": session_lambda,
-                         "identifier_share": identifier, "collapsed": collapsed,
-                         "trained": [comparisons[k].name for k in np.flatnonzero(free)]})
+                         "identifier_share": session.identifier, "collapsed": collapsed,
+                         "trained": [comparisons[k].name for k in np.flatnonzero(session.free)]})
     estimates = [kept if kept else found for kept, found in zip(healthy, estimates)]
     if any(not found for found in estimates):
         merged, merged_counts = merged_patterns(patterns, counts)
         m, session_lambda, iterations, converged = expectation_maximisation(
-            merged, merged_counts, m0, u, fixed_m, 0.5, settings.max_em_iterations)
+            merged, merged_counts, m0, u_levels, fixed_m, 0.5, settings.max_em_iterations)
         untrained = [k for k, found in enumerate(estimates) if not found]
         for k in untrained:
             estimates[k].append(m[k])
@@ -384,10 +549,9 @@ def train_from_patterns(df: pd.DataFrame, masks: np.ndarray, patterns: np.ndarra
                          "converged": converged, "lambda": session_lambda,
                          "trained": [comparisons[k].name for k in untrained]})
     models = [ComparisonModel(
-        name=c.name, levels=c.levels, m=combine_sessions(estimates[k], fixed_m[k]), u=u[k],
+        name=c.name, levels=c.levels, m=combine_sessions(estimates[k], fixed_m[k]), u=u_levels[k],
         tf_column=c.tf_column, tf_levels=tuple(c.tf_levels),
-        fixed_levels=tuple(sorted(c.fixed_m_u)),
-        tf_table=term_frequencies(df, c.tf_column) if c.tf_column else {})
+        fixed_levels=tuple(sorted(c.fixed_m_u)), tf_table=tf_tables[k])
         for k, c in enumerate(comparisons)]
     return FSModel(comparisons=models, lambda_=0.5, tf_floor=DEFAULT_TF_FLOOR, sessions=sessions)
 
@@ -403,12 +567,20 @@ def fit(df: pd.DataFrame, pairs: CandidatePairs, levels: np.ndarray, settings: L
     (no rule mask: the all-pairs session alone). lambda, the prior that two records match: the
     fixed point of lambda = sum of the candidate pairs' match probabilities / all possible
     pairs (pairs outside blocking taken as non-matches).
+
+    u is estimated on a second thread while the candidates' patterns are counted and the EM
+    sessions prepared (numpy and rapidfuzz work, mostly outside the GIL); both threads share the
+    prepared column arrays.
     """
     rule_mask = pairs.rule_mask if pairs.rule_mask is not None else np.zeros(levels.shape[0], np.int64)
-    masks, patterns, counts = masked_pattern_counts(rule_mask, levels)
-    model = train_from_patterns(df, masks, patterns, counts, settings, min_else_share)
-    model.tf_floor = tf_floor
-    pair_evidence = evidence(model, df, pairs.left, pairs.right, levels)
+    with column_cache(), ThreadPoolExecutor(1) as pool:
+        u = pool.submit(contextvars.copy_context().run, settings_u, df, settings)
+        index = pattern_index(levels) if levels.shape[0] else None
+        masks, patterns, counts = masked_pattern_counts(rule_mask, levels, index)
+        model = train_from_patterns(df, masks, patterns, counts, settings, min_else_share, u.result)
+        model.tf_floor = tf_floor
+        pair_evidence = evidence(model, df, pairs.left, pairs.right, levels, index=index)
+    del index
     model.lambda_ = prior_from_candidates(pair_evidence, possible_pairs(df, settings.link_only_column))
     return model, pair_evidence
 
@@ -419,25 +591,54 @@ def train(df: pd.DataFrame, pairs: CandidatePairs, levels: np.ndarray, settings:
     return fit(df, pairs, levels, settings, tf_floor, min_else_share)[0]
 
 
+PRIOR_BLOCK = 1 << 18
+"""Pairs per step of the prior's match probabilities: each step's passes stay in cache."""
+
+
 def prior_from_candidates(evidence: np.ndarray, all_pairs: int, iterations: int = 200,
                           tolerance: float = 1e-9) -> float:
-    """lambda with lambda = sum over candidates of P(match | evidence, lambda) / all_pairs."""
+    """lambda with lambda = sum over candidates of P(match | evidence, lambda) / all_pairs.
+
+    Each iteration fills the probabilities block by block on one thread per CPU, then sums
+    them in one ``sum`` (the same numbers as a single pass over all pairs)."""
     all_pairs = max(all_pairs, 1)
     lambda_ = float(np.clip(max((evidence > 0).sum(), 1) / all_pairs, *LAMBDA_BOUNDS))
     probability = np.empty_like(evidence)
     for _ in range(iterations):
-        np.add(evidence, np.log2(lambda_ / (1 - lambda_)), out=probability)
-        np.clip(probability, -1000, 1000, out=probability)
-        np.negative(probability, out=probability)
-        np.exp2(probability, out=probability)
-        probability += 1.0
-        np.divide(1.0, probability, out=probability)
+        log_odds = np.log2(lambda_ / (1 - lambda_))
+
+        def fill(begin: int, end: int) -> None:
+            for start in range(begin, end, PRIOR_BLOCK):
+                part = probability[start:min(start + PRIOR_BLOCK, end)]
+                np.add(evidence[start:start + part.size], log_odds, out=part)
+                np.clip(part, -1000, 1000, out=part)
+                np.negative(part, out=part)
+                np.exp2(part, out=part)
+                part += 1.0
+                np.divide(1.0, part, out=part)
+
+        in_parallel(fill, evidence.size)
         expected = float(probability.sum())
         new_lambda = float(np.clip(expected / all_pairs, *LAMBDA_BOUNDS))
         if abs(new_lambda - lambda_) <= tolerance * lambda_:
             return new_lambda
         lambda_ = new_lambda
     return lambda_
+
+
+def in_parallel(task: Callable[[int, int], None], size: int, chunk: int | None = None) -> None:
+    """``task(begin, end)`` over range(size) cut in ``chunk``s (default: one per CPU), on one
+    thread per CPU; the tasks must write disjoint parts of their outputs."""
+    threads = os.cpu_count() or 1
+    chunk = chunk or max(-(-size // threads), 1)
+    spans = [(begin, min(begin + chunk, size)) for begin in range(0, size, chunk)]
+    if min(threads, len(spans)) <= 1:
+        for span in spans:
+            task(*span)
+        return
+    with ThreadPoolExecutor(min(threads, len(spans))) as pool:
+        for future in [pool.submit(task, *span) for span in spans]:
+            future.result()
 
 
 EVIDENCE_CHUNK = 2_000_000
@@ -451,17 +652,28 @@ def _tf_frequencies(model: FSModel, df: pd.DataFrame) -> dict[int, np.ndarray]:
             if comparison.tf_column and comparison.tf_levels}
 
 
+def _level_table(comparison: ComparisonModel) -> np.ndarray:
+    """Weight of each level, then 0 for a missing level: indexing it with -1 takes the 0."""
+    return np.append(comparison.level_weights(), 0.0)
+
+
+def _tf_weights(comparison: ComparisonModel, frequency: np.ndarray, left: np.ndarray,
+                right: np.ndarray, column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs at a term-frequency level (boolean) and their weights, log2(m / the larger
+    of the two records' value frequencies)."""
+    at_tf = np.isin(column, comparison.tf_levels)
+    pair_u = np.maximum(frequency[left[at_tf]], frequency[right[at_tf]])
+    return at_tf, np.log2(comparison.m[column[at_tf]] / pair_u)
+
+
 def _contributions(model: FSModel, frequencies: dict[int, np.ndarray], left: np.ndarray,
                    right: np.ndarray, levels: np.ndarray) -> np.ndarray:
-    out = np.zeros(levels.shape, dtype=np.float64)
+    out = np.empty(levels.shape, dtype=np.float64)
     for k, comparison in enumerate(model.comparisons):
-        column = levels[:, k]
-        present = column >= 0
-        out[present, k] = comparison.level_weights()[column[present]]
+        out[:, k] = _level_table(comparison)[levels[:, k]]
         if k in frequencies:
-            at_tf = np.isin(column, comparison.tf_levels)
-            pair_u = np.maximum(frequencies[k][left[at_tf]], frequencies[k][right[at_tf]])
-            out[at_tf, k] = np.log2(comparison.m[column[at_tf]] / pair_u)
+            at_tf, weights = _tf_weights(comparison, frequencies[k], left, right, levels[:, k])
+            out[at_tf, k] = weights
     return out
 
 
@@ -472,14 +684,53 @@ def contributions(model: FSModel, df: pd.DataFrame, left: np.ndarray, right: np.
 
 
 def evidence(model: FSModel, df: pd.DataFrame, left: np.ndarray, right: np.ndarray,
-             levels: np.ndarray, chunk: int = EVIDENCE_CHUNK) -> np.ndarray:
-    """Sum of the contributions of each pair, a chunk of pairs at a time (bounded memory)."""
+             levels: np.ndarray, chunk: int = EVIDENCE_CHUNK, index: PatternIndex | None = None
+             ) -> np.ndarray:
+    """Sum of the contributions of each pair, a chunk of pairs at a time (bounded memory).
+
+    With the ``pattern_index`` of ``levels``, a pair at no term-frequency level takes its
+    pattern's sum, and only the pairs at one have their (pattern row, tf weights) summed: the
+    same rows summed the same way, so the same numbers; the chunks run on one thread per CPU.
+    """
     frequencies = _tf_frequencies(model, df)
     total = np.empty(levels.shape[0], dtype=np.float64)
-    for start in range(0, levels.shape[0], chunk):
-        part = slice(start, start + chunk)
-        total[part] = _contributions(model, frequencies, left[part], right[part], levels[part]).sum(axis=1)
+    if index is None:
+        for start in range(0, levels.shape[0], chunk):
+            part = slice(start, start + chunk)
+            total[part] = _contributions(model, frequencies, left[part], right[part],
+                                         levels[part]).sum(axis=1)
+        return total
+    table = np.empty(index.patterns.shape, dtype=np.float64)
+    for k, comparison in enumerate(model.comparisons):
+        table[:, k] = _level_table(comparison)[index.patterns[:, k]]
+    sums = table.sum(axis=1)
+
+    def fill(begin: int, end: int) -> None:
+        rows = index.pair_pattern[begin:end]
+        np.take(sums, rows, out=total[begin:end])
+        if frequencies:
+            _tf_evidence(model, frequencies, table, total[begin:end], rows, left[begin:end],
+                         right[begin:end], levels[begin:end])
+
+    in_parallel(fill, levels.shape[0], chunk)
     return total
+
+
+def _tf_evidence(model: FSModel, frequencies: dict[int, np.ndarray], table: np.ndarray,
+                 total: np.ndarray, rows: np.ndarray, left: np.ndarray, right: np.ndarray,
+                 levels: np.ndarray) -> None:
+    """Re-sum in ``total`` the pairs at a term-frequency level from their pattern's
+    contributions (``table`` row) with the tf weights put in."""
+    at_any = np.zeros(levels.shape[0], dtype=bool)
+    for k in frequencies:
+        at_any |= np.isin(levels[:, k], model.comparisons[k].tf_levels)
+    chosen = np.flatnonzero(at_any)
+    block = table[rows[chosen]]
+    for k, frequency in frequencies.items():
+        at_tf, weights = _tf_weights(model.comparisons[k], frequency, left[chosen], right[chosen],
+                                     levels[chosen, k])
+        block[at_tf, k] = weights
+    total[chosen] = block.sum(axis=1)
 
 
 def _row_frequencies(df: pd.DataFrame, comparison: ComparisonModel, floor: float) -> np.ndarray:

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz.distance import JaroWinkler
 
-from linkage.compare import (absolute_difference, agreement, bands, comparison_levels,
+from linkage.compare import (absolute_difference, agreement, bands, column_cache, comparison_levels,
                              date_difference, edit_distance, exact_match, first_agreement,
                              string_similarity, text_values)
 from linkage.settings import Comparison
@@ -91,3 +91,11 @@ def test_comparison_levels_threads_share_one_prepared_column():
                                chunk=1, workers=2)
     assert levels[:, 0].tolist() == [1, 0, 0, 1, 1]
     assert len(prepared) == 5 and len(set(prepared)) == 1
+
+
+def test_column_cache_prepares_a_column_once_inside_and_never_outside():
+    df = pd.DataFrame({"a": ["x", " ", None]})
+    with column_cache():
+        assert text_values(df, "a") is text_values(df, "a")
+        assert text_values(df, "a").tolist() == ["x", None, None]
+    assert text_values(df, "a") is not text_values(df, "a")

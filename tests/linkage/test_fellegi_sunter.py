@@ -62,6 +62,20 @@ def test_prior_is_expected_matches_over_all_pairs():
     assert possible_pairs(side, "s") == 12 and possible_pairs(side, None) == 21
 
 
+def test_prior_in_blocks_on_threads_is_the_single_pass_number():
+    from linkage.fellegi_sunter import LAMBDA_BOUNDS, PRIOR_BLOCK
+
+    evidence = np.random.default_rng(8).normal(-20, 15, 3 * PRIOR_BLOCK + 17)
+    lambda_ = float(np.clip(max((evidence > 0).sum(), 1) / 10**9, *LAMBDA_BOUNDS))
+    for _ in range(200):
+        weight = np.clip(evidence + np.log2(lambda_ / (1 - lambda_)), -1000, 1000)
+        new_lambda = float(np.clip(float((1.0 / (1.0 + np.exp2(-weight))).sum()) / 10**9, *LAMBDA_BOUNDS))
+        if abs(new_lambda - lambda_) <= 1e-9 * lambda_:
+            break
+        lambda_ = new_lambda
+    assert prior_from_candidates(evidence, 10**9) == new_lambda
+
+
 def _people(n_people: int, seed: int) -> pd.DataFrame:
     """Two records per person; names from a small pool so some are common; some typos."""
     rng = np.random.default_rng(seed)
@@ -201,6 +215,32 @@ def test_evidence_in_chunks_equals_the_summed_contributions():
     assert np.allclose(chunked, whole) and not np.allclose(whole, whole[0])
 
 
+def test_evidence_through_the_pattern_index_is_the_same_numbers():
+    from linkage.fellegi_sunter import contributions, evidence, pattern_index
+
+    df = _people(300, seed=2)
+    pairs, levels, model = _trained(df, _settings())
+    levels[::7, 0] = -1
+    whole = contributions(model, df, pairs.left, pairs.right, levels).sum(axis=1)
+    indexed = evidence(model, df, pairs.left, pairs.right, levels, chunk=97, index=pattern_index(levels))
+    assert np.array_equal(indexed, whole)
+    assert np.array_equal(evidence(model, df, pairs.left, pairs.right, levels), whole)
+
+
+def test_dense_and_sorted_pattern_counting_agree():
+    from linkage.fellegi_sunter import _dense_masked_counts, _sorted_masked_counts, pattern_index
+
+    rng = np.random.default_rng(4)
+    levels = np.stack([rng.integers(-1, 2, 5000), rng.integers(-1, 4, 5000),
+                       rng.integers(0, 3, 5000)], axis=1).astype(np.int8)
+    masks = rng.choice([1, 2, 3, 6, 12], 5000).astype(np.uint32)
+    index = pattern_index(levels)
+    assert np.array_equal(index.patterns[index.pair_pattern], levels)
+    dense, ordered = _dense_masked_counts(masks, index), _sorted_masked_counts(masks, levels)
+    for ours, theirs in zip(dense, ordered):
+        assert np.array_equal(ours, theirs) and ours.dtype == theirs.dtype
+
+
 def _collapse_case(identifier):
     rng = np.random.default_rng(5)
     df = pd.DataFrame({c: rng.integers(0, 50, 400).astype(str) for c in ("name", "place", "id")})
@@ -231,3 +271,15 @@ def test_a_session_whose_em_share_strays_from_the_identifiers_does_not_train():
     id_checked = {m.name: m for m in checked.comparisons}["id"].level_weights()
     id_unchecked = {m.name: m for m in unchecked.comparisons}["id"].level_weights()
     assert id_checked[0] < id_unchecked[0]  # disagreeing on the id weighs against a match again
+
+
+def test_merged_patterns_are_numpys_distinct_rows_with_summed_counts():
+    from linkage.fellegi_sunter import merged_patterns
+
+    rng = np.random.default_rng(9)
+    levels = rng.integers(-1, 4, (3000, 5)).astype(np.int8)
+    counts = rng.integers(1, 50, 3000)
+    patterns, summed = merged_patterns(levels, counts)
+    expected, inverse = np.unique(levels, axis=0, return_inverse=True)
+    assert np.array_equal(patterns, expected) and patterns.dtype == np.int8
+    assert np.array_equal(summed, np.bincount(inverse.ravel(), weights=counts).astype(np.int64))
