@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from linkage.normalize import normalize_records
 from linkage.timing import StageTimer
-from pipelines.ingest import discover_files, read_source
+from pipelines.assets import read_raw
+from pipelines.parallel import normalize_records_parallel
 from quality.quarantine import split_quarantine
 
 CLUSTER_THRESHOLD = 0.5
@@ -26,10 +26,10 @@ SEED = 42
 
 
 def read_normalized(input_dir: Path) -> pd.DataFrame:
-    """The accepted records of the folder, normalized (what rosterlink links)."""
-    raw = pd.concat([read_source(input_dir, source) for source in discover_files(input_dir)], ignore_index=True)
-    records, _ = split_quarantine(raw)
-    return normalize_records(records)
+    """The accepted records of the folder, normalized (what rosterlink links), with rosterlink's
+    own ingest and normalization on every core (files in a process pool, rows in two processes)."""
+    records, _ = split_quarantine(read_raw(input_dir)[0])
+    return normalize_records_parallel(records)
 
 
 def splink_input(normalized: pd.DataFrame) -> pd.DataFrame:
