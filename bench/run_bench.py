@@ -145,10 +145,10 @@ def machine() -> str:
 
 
 def code_version() -> str:
-    """The commit benchmarked, marked dirty when tracked files differ from it."""
+    """The commit benchmarked, marked dirty when tracked files other than RESULTS.md differ from it."""
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True,
-                           cwd=REPO).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+                            f":!{RESULTS.relative_to(REPO)}"], capture_output=True, text=True, cwd=REPO).stdout.strip()
     return f"{commit}{' (uncommitted changes in the tree)' if dirty else ''}"
 
 
