@@ -31,36 +31,40 @@ import numpy as np
 import pandas as pd
 
 from linkage.outcomes.poverty import POVERTY_SOURCE, records_with_person
+from linkage.person_ids import factorize_sorted
 from schemas.contract import CITY_SOURCES, SOURCES
 
 REGISTRY_SOURCES: frozenset[str] = frozenset({"poverty", "village"})
+# The columns build_persons reads: only these are joined to their person (a copy of all would cost more).
+USED_COLUMNS: tuple[str, ...] = (
+    "source", "record_id", "id_status", "name_norm", "sex", "id_sex", "birth_date", "id_birth_date",
+    "birth_year_lo", "birth_year_hi", "id18", "county_code", "id_county", "prefecture_code", "household_id",
+    "event_date",
+)
 
 
-def pick_per_person(codes: np.ndarray, values: pd.Series, priority: np.ndarray, n_persons: int) -> pd.Series:
-    """Chosen value per person code 0..n_persons-1: highest priority, then most frequent, then smallest."""
-    value_codes, uniques = pd.factorize(values, sort=True)
+def pick_per_person(codes: np.ndarray, value_codes: np.ndarray, uniques: pd.Index, priority: np.ndarray,
+                    n_persons: int) -> pd.Series:
+    """Chosen value per person code 0..n_persons-1 among candidates (person code, value code into the
+    sorted ``uniques``, -1 for missing; priority): highest priority, then most frequent, then smallest."""
     known = value_codes >= 0
     n_values = max(len(uniques), 1)
     n_priorities = int(priority.max()) + 1 if len(priority) else 1
     keys = (codes[known].astype(np.int64) * n_priorities + priority[known]) * n_values + value_codes[known]
     distinct, counts = np.unique(keys, return_counts=True)
-    value_code = distinct % n_values
     person_priority = distinct // n_values
-    rank = person_priority % n_priorities
     person = person_priority // n_priorities
-    order = np.lexsort((value_code, -counts, -rank, person))
-    first = order[np.r_[True, person[order][1:] != person[order][:-1]]] if len(order) else order
-    picked = pd.Series(pd.Index(uniques)[value_code[first]], index=person[first], dtype=values.dtype)
-    picked = picked.reindex(pd.RangeIndex(n_persons))
-    return picked.where(picked.notna(), None) if picked.dtype == object else picked
-
-
-def _stacked(parts: list[tuple[np.ndarray, pd.Series, int]]) -> tuple[np.ndarray, pd.Series, np.ndarray]:
-    """Concatenate (codes, values, priority) candidate groups into one candidate list."""
-    codes = np.concatenate([p[0] for p in parts])
-    values = pd.concat([p[1] for p in parts], ignore_index=True)
-    priority = np.concatenate([np.full(len(p[0]), p[2], dtype=np.int8) for p in parts])
-    return codes, values, priority
+    starts = np.flatnonzero(np.r_[True, person[1:] != person[:-1]]) if len(person) else person
+    score = ((person_priority % n_priorities) * (int(counts.max(initial=0)) + 1) + counts) * n_values \
+        + (n_values - 1 - distinct % n_values)
+    chosen = np.full(n_persons, -1, dtype=np.int64)
+    if len(starts):
+        chosen[person[starts]] = n_values - 1 - np.maximum.reduceat(score, starts) % n_values
+    if uniques.dtype == object:
+        picked = np.full(n_persons, None, dtype=object)
+        picked[chosen >= 0] = uniques.to_numpy(dtype=object)[chosen[chosen >= 0]]
+        return pd.Series(picked, dtype=object)
+    return pd.Series(pd.api.extensions.take(uniques.array, chosen, allow_fill=True))
 
 
 def _birth_year(
@@ -70,7 +74,7 @@ def _birth_year(
     low = records["birth_year_lo"].astype("Int32")
     high = records["birth_year_hi"].astype("Int32")
     exact = low.where(low == high)
-    exact_year = pick_per_person(codes, exact, np.zeros(len(codes), dtype=np.int8), n_persons)
+    exact_year = pick_per_person(codes, *factorize_sorted(exact), np.zeros(len(codes), dtype=np.int8), n_persons)
     bounds = pd.DataFrame({"code": codes, "low": low, "high": high}).groupby("code").agg(
         low=("low", "max"), high=("high", "min")
     ).reindex(pd.RangeIndex(n_persons))
@@ -128,20 +132,38 @@ def build_persons(
     poverty_matches: pd.DataFrame,
 ) -> pd.DataFrame:
     """One row per person of record_links, columns of schemas.outputs.PERSONS, sorted by person_id."""
-    records = records_with_person(normalized, record_links)
-    codes, person_index = pd.factorize(records["person_id"], sort=True)
-    person_index = pd.Index(person_index)
+    records = records_with_person(normalized[list(USED_COLUMNS)], record_links)
+    codes, person_index = factorize_sorted(records["person_id"])
     n = len(person_index)
     source = records["source"].to_numpy(dtype=object)
     valid_id = (records["id_status"] == "valid").to_numpy()
     registry = np.isin(source, list(REGISTRY_SOURCES))
     anyone = np.ones(len(records), dtype=bool)
+    coded: dict[str, tuple[np.ndarray, pd.Index]] = {}
+
+    def column_codes(columns: list[str]) -> tuple[list[np.ndarray], pd.Index]:
+        """Value codes of each column into the sorted values of them all (each column factorized once)."""
+        for column in columns:
+            if column not in coded:
+                coded[column] = factorize_sorted(records[column])
+        if len(columns) == 1:
+            return [coded[columns[0]][0]], coded[columns[0]][1]
+        sizes = np.cumsum([0] + [len(coded[c][1]) for c in columns])
+        joint, uniques = factorize_sorted(pd.Series(coded[columns[0]][1].append([coded[c][1] for c in columns[1:]])))
+        # code -1 (missing) takes the appended -1
+        return [np.append(joint[sizes[i]:sizes[i + 1]], -1)[coded[c][0]] for i, c in enumerate(columns)], uniques
 
     def pick(parts: list[tuple[np.ndarray, str, int]]) -> pd.Series:
         """Pick among candidate groups (rows selected, column, priority)."""
-        return pick_per_person(*_stacked([
-            (codes[rows], records.loc[rows, column].reset_index(drop=True), rank) for rows, column, rank in parts
-        ]), n)
+        columns = list(dict.fromkeys(column for _, column, _ in parts))
+        value_codes, uniques = column_codes(columns)
+        return pick_per_person(
+            np.concatenate([codes[rows] for rows, _, _ in parts]),
+            np.concatenate([value_codes[columns.index(column)][rows] for rows, column, _ in parts]),
+            uniques,
+            np.concatenate([np.full(int(rows.sum()), rank, dtype=np.int8) for rows, _, rank in parts]),
+            n,
+        )
 
     name = pick([(valid_id | (source == POVERTY_SOURCE), "name_norm", 1), (anyone, "name_norm", 0)])
     sex = pick([(valid_id, "id_sex", 1), (anyone, "sex", 0)])

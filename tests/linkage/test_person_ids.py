@@ -2,7 +2,7 @@
 import numpy as np
 import pandas as pd
 
-from linkage.person_ids import assign_person_ids, new_person_id
+from linkage.person_ids import assign_person_ids, factorize_sorted, new_person_id, new_person_ids
 
 KEYS = pd.Series([f"station:R{i:03d}" for i in range(6)])
 
@@ -50,3 +50,23 @@ def test_merge_keeps_the_smallest_id_and_retires_the_other():
 def test_new_id_skips_ids_already_taken():
     first = new_person_id("station:R000", set())
     assert new_person_id("station:R000", {first}) != first
+
+
+def test_new_ids_in_one_pass_match_one_by_one_also_when_they_collide():
+    keys = ["station:R001", "station:R002", "station:R001"]
+    taken = pd.Index([new_person_id("station:R002", set())])
+    one_by_one: set[str] = set(taken)
+    expected = []
+    for key in keys:
+        expected.append(new_person_id(key, one_by_one))
+        one_by_one.add(expected[-1])
+    assert new_person_ids(keys, taken) == expected
+    assert new_person_ids(keys[:2], pd.Index([], dtype=object)) == [new_person_id(k, set()) for k in keys[:2]]
+
+
+def test_factorize_sorted_orders_text_as_python_does():
+    values = pd.Series(["扎西", "b", None, "B", "次仁", "a\u00e9", "b", "Z", "\U0001f600"], dtype=object)
+    codes, uniques = factorize_sorted(values)
+    expected_codes, expected_uniques = pd.factorize(values, sort=True)
+    assert codes.tolist() == expected_codes.tolist()
+    assert uniques.tolist() == list(expected_uniques) == sorted(v for v in set(values) if v is not None)
