@@ -160,4 +160,11 @@ def normalize_records_parallel(records: pd.DataFrame) -> pd.DataFrame:
         parts = [derived_columns(records.iloc[: cuts[1]])]
         own = own_columns(records)
         parts += [unpack_frame(result.get()) for result in pending]
-    return add_codes(pd.concat([own, pd.concat(parts, ignore_index=True)], axis=1, copy=False))
+    return add_codes(_side_by_side(own, parts))
+
+
+def _side_by_side(own: pd.DataFrame, parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """`own`'s columns, then those of the row `parts` one after the other (one copy of each column)."""
+    columns = {name: own[name] for name in own.columns}
+    columns.update({name: pd.concat([part[name] for part in parts], ignore_index=True) for name in parts[0].columns})
+    return pd.DataFrame(columns, index=own.index, copy=False)
