@@ -49,9 +49,13 @@ def has_valid_check(id18: np.ndarray) -> np.ndarray:
     return check_digits(id18) == last
 
 
+def _id_text(value: object) -> str | None:
+    return value if isinstance(value, str) else str(value) if isinstance(value, (int, np.integer)) else None
+
+
 def clean_id_text(values: pd.Series) -> pd.Series:
     """NFKC, spaces and hyphens removed, `x` upper-cased; None for blanks (an int becomes its digits)."""
-    text = values.map(lambda v: v if isinstance(v, str) else str(v) if isinstance(v, (int, np.integer)) else None)
+    text = values.map(_id_text)
     text = text.str.normalize("NFKC").str.replace(r"[\s\-]", "", regex=True).str.upper()
     return text.where(text.str.len() > 0, None)
 
@@ -63,8 +67,17 @@ def _birth_dates(id18: pd.Series) -> pd.Series:
 
 
 def parse_id_numbers(values: pd.Series) -> pd.DataFrame:
-    """The id fields of docs/DESIGN.md (id18, id_status, id_birth_date, id_sex, id_area, id_county) + id_text."""
-    text = clean_id_text(values.reset_index(drop=True))
+    """The id fields of docs/DESIGN.md (id18, id_status, id_birth_date, id_sex, id_area, id_county) + id_text,
+    each distinct value parsed once."""
+    value_codes, uniques = pd.factorize(values.map(_id_text))  # as text first: 1 and True factorize as one
+    table = _parse_distinct(pd.Series([*uniques, None], dtype=object))  # last row: no number
+    rows = np.where(value_codes < 0, len(uniques), value_codes)
+    return table.iloc[rows].set_axis(values.index)
+
+
+def _parse_distinct(values: pd.Series) -> pd.DataFrame:
+    """`parse_id_numbers` of a column with a RangeIndex, row by row."""
+    text = clean_id_text(values)
     is18 = text.str.fullmatch(r"\d{17}[\dX]", na=False).astype(bool)
     is15 = text.str.fullmatch(r"\d{15}", na=False).astype(bool)
     id18 = pd.Series([None] * len(text), index=text.index, dtype=object)
@@ -98,7 +111,6 @@ def parse_id_numbers(values: pd.Series) -> pd.DataFrame:
         "id_county": county_of_area[area_codes],
         "id_text": id18.where(id18.notna(), text.where(text.str.fullmatch(r"[\dX]{16,19}", na=False))),
     })
-    result.index = values.index
     return result.where(result.notna(), None).astype({"id_birth_date": "datetime64[ns]"})
 
 

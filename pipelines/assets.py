@@ -19,7 +19,7 @@ from linkage.roster_settings import roster_settings
 from linkage.settings import LinkageSettings
 from pipelines import frames, writers
 from pipelines.ingest import RosterInputError, discover_files
-from pipelines.parallel import normalize_records_parallel, read_sources
+from pipelines.parallel import normalize_records_parallel, read_raw_rows
 from pipelines.quality_suites import QualitySuites
 from pipelines.report import ReportInputs, city_encounters, render_report
 from pipelines.resources import InputFolder, LinkageOptions, OutputFolder
@@ -34,18 +34,10 @@ FINAL = {"dagster/priority": "-2"}
 ready step, the quality checks included (pipelines.checks.LAST), so the summary times them too."""
 
 
-def _stack(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """Frames of several sources as one, text columns missing in a source as None (never NaN)."""
-    stacked = pd.concat(parts, ignore_index=True)
-    text = stacked.columns[stacked.dtypes == object]
-    stacked[text] = stacked[text].astype(object).where(stacked[text].notna(), None)
-    return stacked
-
-
 def read_raw(input_dir: Path) -> tuple[pd.DataFrame, int]:
     """Every row of every roster file of the input folder (all sources), and the number of files."""
     files = discover_files(input_dir)
-    raw = _stack(read_sources(input_dir, list(files)))
+    raw = read_raw_rows(input_dir, list(files))
     if raw.empty:
         raise RosterInputError(f"no data rows in the roster files under {input_dir}")
     return raw, sum(len(paths) for paths in files.values())

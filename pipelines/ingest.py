@@ -384,3 +384,11 @@ def source_frame(source: str, frames: list[pd.DataFrame]) -> pd.DataFrame:
         empty = pd.DataFrame({name: pd.Series([], dtype=object) for name in names})
         return empty.astype({"row_number": np.int64})
     return pd.concat([frame[names] for frame in frames], ignore_index=True)
+
+
+def stack_sources(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Frames of several sources as one, text columns missing in a source as None (never NaN)."""
+    stacked = pd.concat(parts, ignore_index=True)
+    text = stacked.columns[stacked.dtypes == object]
+    stacked[text] = stacked[text].astype(object).where(stacked[text].notna(), None)
+    return stacked

@@ -18,7 +18,8 @@ import pandas as pd
 from pandas.api.types import infer_dtype
 
 from linkage.normalize import add_codes, derived_columns, normalize_records, own_columns
-from pipelines.ingest import read_file, read_source, source_files, source_frame
+from pipelines.ingest import frame_columns, read_file, read_source, source_files, source_frame, stack_sources
+from schemas.contract import CANONICAL_COLUMNS
 
 PARALLEL_MIN_ROWS = 50_000
 """Below this many records normalization runs in this process."""
@@ -84,21 +85,61 @@ def _read_one(task: tuple[Path, str]) -> Packed:
     return pack_frame(read_file(path, source, _INHERITED["input_dir"]))
 
 
-def read_sources(input_dir: Path, sources: list[str]) -> list[pd.DataFrame]:
-    """``[read_source(input_dir, s) for s in sources]``, the files read in a process pool.
-
-    A broken file raises the error the one-process reading raises first (files in order)."""
-    input_dir = Path(input_dir)
+def _read_tasks(input_dir: Path, sources: list[str]) -> tuple[list[tuple[Path, str]], bool]:
+    """The (file, source) reading tasks in order, and whether to read them in a pool."""
     tasks = [(path, source) for source in sources for path in source_files(input_dir, source)]
-    sizes = [path.stat().st_size for path, _ in tasks]
     processes = min(process_count(), len(tasks))
-    if processes < 2 or sum(sizes) < PARALLEL_MIN_BYTES:
-        return [read_source(input_dir, source) for source in sources]
-    with _pool(processes, "input_dir", input_dir) as pool:
-        largest_first = sorted(range(len(tasks)), key=lambda i: -sizes[i])
+    return tasks, processes >= 2 and sum(path.stat().st_size for path, _ in tasks) >= PARALLEL_MIN_BYTES
+
+
+def _read_packed(input_dir: Path, tasks: list[tuple[Path, str]]) -> list[Packed]:
+    """The packed raw-row frames of `tasks` read in a pool, largest files first; a broken file
+    raises the error the one-process reading raises first (files in order)."""
+    with _pool(min(process_count(), len(tasks)), "input_dir", input_dir) as pool:
+        largest_first = sorted(range(len(tasks)), key=lambda i: -tasks[i][0].stat().st_size)
         pending = {i: pool.apply_async(_read_one, (tasks[i],)) for i in largest_first}
-        frames = [unpack_frame(pending[i].get()) for i in range(len(tasks))]
+        return [pending[i].get() for i in range(len(tasks))]
+
+
+def read_sources(input_dir: Path, sources: list[str]) -> list[pd.DataFrame]:
+    """``[read_source(input_dir, s) for s in sources]``, the files read in a process pool."""
+    input_dir = Path(input_dir)
+    tasks, in_pool = _read_tasks(input_dir, sources)
+    if not in_pool:
+        return [read_source(input_dir, source) for source in sources]
+    frames = [unpack_frame(packed) for packed in _read_packed(input_dir, tasks)]
     return [source_frame(source, [f for f, (_, s) in zip(frames, tasks) if s == source]) for source in sources]
+
+
+def _column(packed: Packed, name: str) -> np.ndarray:
+    """Column `name` of a packed frame's rows, None where the frame lacks it (missing as None)."""
+    rest, text, _ = packed
+    if name in text:
+        codes, distinct = text[name]
+        return distinct[codes]
+    if name not in rest:
+        return np.full(len(rest), None, dtype=object)
+    values = rest[name].to_numpy()
+    if values.dtype == object:
+        values = values.copy()
+        values[pd.isna(values)] = None
+    return values
+
+
+def read_raw_rows(input_dir: Path, sources: list[str]) -> pd.DataFrame:
+    """``stack_sources(read_sources(input_dir, sources))``: every row of the sources in one frame,
+    each column put together once from the files read in a pool."""
+    input_dir = Path(input_dir)
+    tasks, in_pool = _read_tasks(input_dir, sources)
+    if not in_pool:
+        return stack_sources([read_source(input_dir, source) for source in sources])
+    packed = _read_packed(input_dir, tasks)
+    source_columns = []
+    for source in sources:
+        extra = {c for p, (_, s) in zip(packed, tasks) if s == source for c in p[2] if c in CANONICAL_COLUMNS}
+        source_columns.append(pd.DataFrame(columns=frame_columns(source, extra)))
+    columns = pd.concat(source_columns).columns  # the column order of concatenating the sources
+    return pd.DataFrame({name: np.concatenate([_column(p, name) for p in packed]) for name in columns})
 
 
 # ---------------------------------------------------------------- normalizing
@@ -119,4 +160,11 @@ def normalize_records_parallel(records: pd.DataFrame) -> pd.DataFrame:
         parts = [derived_columns(records.iloc[: cuts[1]])]
         own = own_columns(records)
         parts += [unpack_frame(result.get()) for result in pending]
-    return add_codes(pd.concat([own, pd.concat(parts, ignore_index=True)], axis=1, copy=False))
+    return add_codes(_side_by_side(own, parts))
+
+
+def _side_by_side(own: pd.DataFrame, parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """`own`'s columns, then those of the row `parts` one after the other (one copy of each column)."""
+    columns = {name: own[name] for name in own.columns}
+    columns.update({name: pd.concat([part[name] for part in parts], ignore_index=True) for name in parts[0].columns})
+    return pd.DataFrame(columns, index=own.index, copy=False)

@@ -5,7 +5,7 @@ import pytest
 
 from linkage.normalize import normalize_records
 from pipelines import parallel
-from pipelines.ingest import RosterInputError, discover_files, read_source
+from pipelines.ingest import RosterInputError, discover_files, read_source, stack_sources
 from quality.quarantine import split_quarantine
 from synthetic.generator import generate
 from synthetic.params import GeneratorParams
@@ -32,7 +32,8 @@ def test_read_sources_equals_read_source(input_dir, always_parallel):
         pd.testing.assert_frame_equal(got, read_source(input_dir, source))
 
 
-def test_read_sources_raises_the_first_broken_file(input_dir, always_parallel, tmp_path):
+@pytest.mark.parametrize("read", ["read_sources", "read_raw_rows"])
+def test_reading_raises_the_first_broken_file(input_dir, always_parallel, tmp_path, read):
     import shutil
 
     folder = tmp_path / "input"
@@ -41,7 +42,7 @@ def test_read_sources_raises_the_first_broken_file(input_dir, always_parallel, t
     for path in files[1:]:
         path.write_bytes(b"\xff\xfe broken")
     with pytest.raises(RosterInputError) as raised:
-        parallel.read_sources(folder, list(discover_files(folder)))
+        getattr(parallel, read)(folder, list(discover_files(folder)))
     assert raised.value.args[0].startswith(f"police/{files[1].name}:")
 
 
@@ -64,3 +65,9 @@ def test_pack_frame_keeps_missing_kinds_and_dtypes():
     pd.testing.assert_frame_equal(unpacked, frame)
     assert unpacked["text"].iat[1] is None and unpacked["nan_text"].iat[2] is None
     assert unpacked["nan_text"].iat[1] != unpacked["nan_text"].iat[1]
+
+
+def test_read_raw_rows_equals_stacked_sources(input_dir, always_parallel):
+    sources = list(discover_files(input_dir))
+    expected = stack_sources([read_source(input_dir, source) for source in sources])
+    pd.testing.assert_frame_equal(parallel.read_raw_rows(input_dir, sources), expected)
