@@ -59,8 +59,9 @@ def source_kind(df: pd.DataFrame) -> np.ndarray:
 
 
 def _timing_fields(df: pd.DataFrame, rows: np.ndarray | slice) -> np.ndarray:
-    """(rows, 3) int64: source kind, event day, exit day (-1 unknown)."""
-    return np.stack([source_kind(df)[rows], event_days(df)[rows], _days(df, "exit_date")[rows]], axis=1)
+    """(rows, 3) int32: source kind, event day, exit day (-1 unknown; day numbers fit)."""
+    return np.stack([source_kind(df)[rows], event_days(df)[rows], _days(df, "exit_date")[rows]],
+                    axis=1).astype(np.int32)
 
 
 def event_timing_levels(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
