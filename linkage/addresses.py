@@ -19,6 +19,8 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from linkage.compare import record_fields
+
 _PROVINCE = re.compile(r"^(中国)?(西藏自治区|西藏)")
 _NOISE = re.compile(r"[\s,，、.。·()（）\-]+")
 _VILLAGE = re.compile(r"^(?:.*?(?:乡|镇|街道))?(?P<name>.+?)(?:村民委员会|居民委员会|村委会|居委会|社区|村|居)")
@@ -302,15 +304,22 @@ def county_levels(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.n
     prefecture where a side knows only the prefecture (station/police addresses often stop
     there); 0 different county or prefecture.
     """
-    county = df["place_county_code"].to_numpy(dtype=np.int64)
-    prefecture = df["place_prefecture_code"].to_numpy(dtype=np.int64)
-    from_id = df["place_county_from_id"].to_numpy(dtype=bool)
-    both_county = (county[left] >= 0) & (county[right] >= 0)
-    both_prefecture = (prefecture[left] >= 0) & (prefecture[right] >= 0)
+    fields_l = record_fields(df, "county_fields", lambda rows: _county_fields(df, rows), left)
+    fields_r = record_fields(df, "county_fields", lambda rows: _county_fields(df, rows), right)
+    county_l, prefecture_l, from_id_l = fields_l[:, 0], fields_l[:, 1], fields_l[:, 2]
+    county_r, prefecture_r, from_id_r = fields_r[:, 0], fields_r[:, 1], fields_r[:, 2]
+    both_county = (county_l >= 0) & (county_r >= 0)
+    both_prefecture = (prefecture_l >= 0) & (prefecture_r >= 0)
     levels = np.zeros(len(left), dtype=np.int8)
-    levels[~both_county & both_prefecture & (prefecture[left] == prefecture[right])] = 1
-    same_county = both_county & (county[left] == county[right])
+    levels[~both_county & both_prefecture & (prefecture_l == prefecture_r)] = 1
+    same_county = both_county & (county_l == county_r)
     levels[same_county] = 2
-    levels[same_county & ~from_id[left] & ~from_id[right]] = 3
+    levels[same_county & (from_id_l == 0) & (from_id_r == 0)] = 3
     levels[~both_county & ~both_prefecture] = -1
     return levels
+
+
+def _county_fields(df: pd.DataFrame, rows: np.ndarray | slice) -> np.ndarray:
+    """(rows, 3) int32: place_county_code, place_prefecture_code, place_county_from_id."""
+    columns = ("place_county_code", "place_prefecture_code", "place_county_from_id")
+    return np.stack([df[column].to_numpy(dtype=np.int64)[rows] for column in columns], axis=1).astype(np.int32)

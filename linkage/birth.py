@@ -28,6 +28,7 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
+from linkage.compare import record_fields
 from linkage.dates import parse_dates
 
 BIRTH_LEVELS: tuple[str, ...] = (
@@ -114,27 +115,30 @@ def effective_birth(fields: pd.DataFrame, id_birth_date: pd.Series, id_usable: p
     }, index=fields.index)
 
 
-def year_gap(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Years between the two birth-year intervals (0 when they overlap, -1 when a side is unknown)."""
-    lo, hi = df["birth_lo"].to_numpy(dtype=np.int64), df["birth_hi"].to_numpy(dtype=np.int64)
-    gap = np.maximum(np.maximum(lo[left], lo[right]) - np.minimum(hi[left], hi[right]), 0)
-    return np.where((lo[left] >= 0) & (lo[right] >= 0), gap, -1)
+_BIRTH_FIELDS = ("birth_lo", "birth_hi", "birth_exact", "birth_day_code", "birth_month_code")
+
+
+def _birth_fields(df: pd.DataFrame, rows: np.ndarray | slice) -> np.ndarray:
+    """(rows, _BIRTH_FIELDS) int32 matrix (years, day and month numbers fit)."""
+    return np.stack([df[column].to_numpy(dtype=np.int64)[rows] for column in _BIRTH_FIELDS], axis=1).astype(np.int32)
 
 
 def birth_levels(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Level of the `birth` comparison (see the module docstring)."""
-    gap = year_gap(df, left, right)
-    exact = df["birth_exact"].to_numpy(dtype=bool)
-    both_exact = exact[left] & exact[right]
-    day = df["birth_day_code"].to_numpy(dtype=np.int64)
-    month = df["birth_month_code"].to_numpy(dtype=np.int64)
-    levels = np.zeros(len(left), dtype=np.int8)
-    levels[~both_exact] = 1
-    levels[~both_exact & (gap >= 1) & (gap <= AGE_SLACK_YEARS)] = 2
-    levels[~both_exact & (gap == 0)] = 3
+    fields_l = record_fields(df, "birth_fields", lambda rows: _birth_fields(df, rows), left)
+    fields_r = record_fields(df, "birth_fields", lambda rows: _birth_fields(df, rows), right)
+    lo_l, hi_l, exact_l, day_l, month_l = (fields_l[:, k] for k in range(len(_BIRTH_FIELDS)))
+    lo_r, hi_r, exact_r, day_r, month_r = (fields_r[:, k] for k in range(len(_BIRTH_FIELDS)))
+    gap = np.maximum(np.maximum(lo_l, lo_r) - np.minimum(hi_l, hi_r), 0)
+    known = (lo_l >= 0) & (lo_r >= 0)
+    both_exact = (exact_l > 0) & (exact_r > 0)
+    estimate = ~both_exact
+    levels = estimate.astype(np.int8)
+    levels[estimate & (gap >= 1) & (gap <= AGE_SLACK_YEARS)] = 2
+    levels[estimate & (gap == 0)] = 3
     levels[both_exact & (gap == 1)] = 4
     levels[both_exact & (gap == 0)] = 5
-    levels[(month[left] >= 0) & (month[left] == month[right])] = 6
-    levels[(day[left] >= 0) & (day[left] == day[right])] = 7
-    levels[gap < 0] = -1
+    levels[(month_l >= 0) & (month_l == month_r)] = 6
+    levels[(day_l >= 0) & (day_l == day_r)] = 7
+    levels[~known] = -1
     return levels

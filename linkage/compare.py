@@ -66,6 +66,16 @@ def _prepared(kind: str, df: pd.DataFrame, column: str,
     return cache[key][1]
 
 
+def record_fields(df: pd.DataFrame, kind: str, build: Callable[[np.ndarray | slice], np.ndarray],
+                  rows: np.ndarray) -> np.ndarray:
+    """``build(rows)``, a (rows, fields) matrix of per-record values: inside a column cache it is
+    built once for all records and its rows taken (one random read per row instead of one per
+    field), else built for ``rows`` only (a few pairs at a time, e.g. during clustering)."""
+    if _COLUMN_CACHE.get() is None:
+        return build(rows)
+    return np.take(_prepared(kind, df, "", lambda: build(slice(None))), rows, axis=0)
+
+
 def text_values(df: pd.DataFrame, column: str) -> np.ndarray:
     """Column as an object array of str, with None for missing or blank values."""
     return _prepared("text", df, column, lambda: _text_array(df[column]))

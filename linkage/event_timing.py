@@ -21,6 +21,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from linkage.compare import record_fields
+
 EVENT_TIMING_LEVELS: tuple[str, ...] = ("stays overlap", "unrelated dates", "referral window")
 REFERRAL_DAYS = 2
 
@@ -56,19 +58,24 @@ def source_kind(df: pd.DataFrame) -> np.ndarray:
     return kind
 
 
+def _timing_fields(df: pd.DataFrame, rows: np.ndarray | slice) -> np.ndarray:
+    """(rows, 3) int32: source kind, event day, exit day (-1 unknown; day numbers fit)."""
+    return np.stack([source_kind(df)[rows], event_days(df)[rows], _days(df, "exit_date")[rows]],
+                    axis=1).astype(np.int32)
+
+
 def event_timing_levels(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Level of the event-timing comparison for each pair (see the module docstring)."""
-    kind = source_kind(df)
-    event, exit_day = event_days(df), _days(df, "exit_date")
-    kind_l, kind_r = kind[left], kind[right]
+    fields_l = record_fields(df, "event_timing", lambda rows: _timing_fields(df, rows), left)
+    fields_r = record_fields(df, "event_timing", lambda rows: _timing_fields(df, rows), right)
+    kind_l, day_l, exit_l = fields_l[:, 0], fields_l[:, 1], fields_l[:, 2]
+    kind_r, day_r, exit_r = fields_r[:, 0], fields_r[:, 1], fields_r[:, 2]
     station_l, station_r = kind_l == STATION, kind_r == STATION
     police_l, police_r = kind_l == POLICE, kind_r == POLICE
-    day_l, day_r = event[left], event[right]
     levels = np.full(len(left), -1, dtype=np.int8)
     city = (kind_l > 0) & (kind_r > 0) & (day_l >= 0) & (day_r >= 0)
     levels[city] = 1
 
-    exit_l, exit_r = exit_day[left], exit_day[right]
     overlap = station_l & station_r & (_inside_stay(day_l, day_r, exit_r) | _inside_stay(day_r, day_l, exit_l))
     police_in_stay = (police_l & station_r & _inside_stay(day_l, day_r, exit_r)) | (
         police_r & station_l & _inside_stay(day_r, day_l, exit_l))

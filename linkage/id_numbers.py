@@ -22,6 +22,7 @@ from rapidfuzz.process import cpdist
 
 from linkage.addresses import current_county
 from linkage.birth import AGE_SLACK_YEARS
+from linkage.compare import record_fields
 
 ID_LEVELS: tuple[str, ...] = (
     "two different valid numbers",
@@ -178,6 +179,13 @@ def id_contradicts_record(df: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
         return (id_year < lo - margin) | (id_year > hi + margin) | sex_differs
 
 
+def _id_fields(df: pd.DataFrame, rows: np.ndarray | slice) -> np.ndarray:
+    """(rows, 5) int32: id18_code, id_valid, id_birth_code, id_county_code, id_text present."""
+    columns = [df[column].to_numpy(dtype=np.int64)[rows]
+               for column in ("id18_code", "id_valid", "id_birth_code", "id_county_code")]
+    return np.stack([*columns, df["id_text"].notna().to_numpy()[rows]], axis=1).astype(np.int32)
+
+
 def id_levels(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Level of the `id_number` comparison (labels in ID_LEVELS); -1 when a side has no number.
 
@@ -185,30 +193,26 @@ def id_levels(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarr
     Uses the columns `id18_code`, `id_valid`, `id_birth_code`, `id_county_code`, `id_text`
     written by `linkage.normalize.normalize_records`.
     """
-    code_l = df["id18_code"].to_numpy(dtype=np.int64)[left]
-    code_r = df["id18_code"].to_numpy(dtype=np.int64)[right]
-    valid = df["id_valid"].to_numpy(dtype=bool)
-    birth = df["id_birth_code"].to_numpy(dtype=np.int64)
-    county = df["id_county_code"].to_numpy(dtype=np.int64)
-    has_text = df["id_text"].notna().to_numpy()
+    fields_l = record_fields(df, "id_fields", lambda rows: _id_fields(df, rows), left)
+    fields_r = record_fields(df, "id_fields", lambda rows: _id_fields(df, rows), right)
+    code_l, valid_l, birth_l, county_l, text_l = (fields_l[:, k] for k in range(5))
+    code_r, valid_r, birth_r, county_r, text_r = (fields_r[:, k] for k in range(5))
     levels = np.ones(len(left), dtype=np.int8)
-    same_birth_county = (
-        (birth[left] >= 0) & (birth[left] == birth[right])
-        & (county[left] >= 0) & (county[left] == county[right])
-    )
+    same_birth_county = (birth_l >= 0) & (birth_l == birth_r) & (county_l >= 0) & (county_l == county_r)
     levels[same_birth_county] = 2
     present = (code_l >= 0) & (code_r >= 0)
-    both_valid = valid[left] & valid[right]
+    both_valid = (valid_l > 0) & (valid_r > 0)
+    has_text = (text_l > 0) & (text_r > 0)
     candidates = np.flatnonzero(present & (code_l != code_r) & ~both_valid)
     if len(candidates):
         close = one_edit_apart(df, left[candidates], right[candidates])
         levels[candidates[close]] = 3
-    malformed = np.flatnonzero(~present & has_text[left] & has_text[right])
+    malformed = np.flatnonzero(~present & has_text)
     if len(malformed):
         levels[malformed[_near_length_close(df, left[malformed], right[malformed])]] = 3
     levels[both_valid] = 0
     levels[code_l == code_r] = 4
-    levels[~present & ~(has_text[left] & has_text[right])] = -1
+    levels[~present & ~has_text] = -1
     return levels
 
 

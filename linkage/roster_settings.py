@@ -10,6 +10,7 @@ import pandas as pd
 from linkage.addresses import COUNTY_LEVELS, county_levels
 from linkage.birth import BIRTH_LEVELS, birth_levels
 from linkage.clustering import CannotLink
+from linkage.compare import record_fields
 from linkage.event_timing import (EVENT_TIMING_LEVELS, POLICE, REFERRAL_DAYS, STATION, event_days,
                                   event_timing_levels, source_kind)
 from linkage.id_numbers import ID_LEVELS, id_contradicts_record, id_levels
@@ -65,13 +66,21 @@ def nested_place_levels(code_column: str, parents: tuple[str, ...], must_agree: 
     out of random pairs as P(same village | same county, ...), the conditional probability.
     """
 
+    columns = (code_column, must_agree, *parents)
+
+    def fields(df: pd.DataFrame, rows: np.ndarray | slice) -> np.ndarray:
+        return np.stack([df[column].to_numpy(dtype=np.int64)[rows] for column in columns], axis=1).astype(np.int32)
+
     def compare(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        values = df[code_column].to_numpy(dtype=np.int64)
-        levels = (values[left] == values[right]).astype(np.int8)
-        inside = _agree(df[must_agree].to_numpy(dtype=np.int64), left, right)
-        for parent in parents:
-            inside &= _not_disagree(df[parent].to_numpy(dtype=np.int64), left, right)
-        levels[(values[left] < 0) | (values[right] < 0) | ~inside] = -1
+        kind = f"place:{'/'.join(columns)}"
+        fields_l = record_fields(df, kind, lambda rows: fields(df, rows), left)
+        fields_r = record_fields(df, kind, lambda rows: fields(df, rows), right)
+        values_l, values_r = fields_l[:, 0], fields_r[:, 0]
+        levels = (values_l == values_r).astype(np.int8)
+        inside = (fields_l[:, 1] >= 0) & (fields_l[:, 1] == fields_r[:, 1])
+        for k in range(2, len(columns)):
+            inside &= (fields_l[:, k] < 0) | (fields_r[:, k] < 0) | (fields_l[:, k] == fields_r[:, k])
+        levels[(values_l < 0) | (values_r < 0) | ~inside] = -1
         return levels
 
     compare.__name__ = f"{code_column}_nested_levels"

@@ -22,64 +22,80 @@ import pandas as pd
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 from rapidfuzz.process import cpdist
 
+from linkage.compare import record_fields
+
 NAME_LEVELS: tuple[str, ...] = (
     "different", "pinyin similar", "abbreviation-compatible", "variant-equivalent", "same written form",
 )
 PINYIN_JW_THRESHOLD = 0.9
 
 
-def _codes(df: pd.DataFrame, column: str, rows: np.ndarray) -> np.ndarray:
-    return df[column].to_numpy(dtype=np.int64)[rows]
+_FIELDS = ("name_norm_code", "name_affix_code", "name_canon_code", "name_abbr_code", "name_comp1_code",
+           "name_comp2_code", "name_short")
+NORM, AFFIX, CANON, ABBR, COMP1, COMP2, SHORT = range(len(_FIELDS))
 
 
-def _abbreviation_compatible(df: pd.DataFrame, short: np.ndarray, full: np.ndarray) -> np.ndarray:
-    """`short` is a 2-character key or one-component name compatible with the name at `full`."""
-    is_short = df["name_short"].to_numpy(dtype=bool)[short]
-    key = _codes(df, "name_canon_code", short)
-    abbr = _codes(df, "name_abbr_code", short)
-    same_abbr = (abbr >= 0) & (abbr == _codes(df, "name_abbr_code", full))
-    in_components = (key == _codes(df, "name_comp1_code", full)) | (key == _codes(df, "name_comp2_code", full))
-    return is_short & (key >= 0) & (same_abbr | in_components)
+def _name_fields(df: pd.DataFrame, rows: np.ndarray | slice) -> np.ndarray:
+    """(rows, _FIELDS) int32 matrix of the name code columns (codes count records: they fit)."""
+    return np.stack([df[column].to_numpy(dtype=np.int64)[rows] for column in _FIELDS], axis=1).astype(np.int32)
 
 
-def _pinyin_similar(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Pinyin Jaro-Winkler >= threshold or one substituted character, once per distinct pair."""
-    norm_l, norm_r = _codes(df, "name_norm_code", left), _codes(df, "name_norm_code", right)
+def _abbreviation_compatible(short: np.ndarray, full: np.ndarray) -> np.ndarray:
+    """`short` (name fields) is a 2-character key or one-component name compatible with `full`."""
+    key, abbr = short[:, CANON], short[:, ABBR]
+    same_abbr = (abbr >= 0) & (abbr == full[:, ABBR])
+    in_components = (key == full[:, COMP1]) | (key == full[:, COMP2])
+    return (short[:, SHORT] > 0) & (key >= 0) & (same_abbr | in_components)
+
+
+def _first_rows(codes: np.ndarray) -> np.ndarray:
+    """Position of the first occurrence of each code of ``pd.factorize`` (codes appear in order)."""
+    new = np.empty(codes.size, dtype=bool)
+    new[:1] = True
+    new[1:] = codes[1:] > np.maximum.accumulate(codes)[:-1]
+    return np.flatnonzero(new)
+
+
+def _pinyin_similar(df: pd.DataFrame, left: np.ndarray, right: np.ndarray,
+                    norm_l: np.ndarray, norm_r: np.ndarray) -> np.ndarray:
+    """Pinyin Jaro-Winkler >= threshold or one substituted character, once per distinct pair
+    (computed on the first pair of each distinct name pair, in the order given)."""
     width = np.int64(max(int(df["name_norm_code"].max()) + 1, 1))
     pair_key = np.minimum(norm_l, norm_r) * width + np.maximum(norm_l, norm_r)
-    _, first, inverse = np.unique(pair_key, return_index=True, return_inverse=True)
+    inverse, _ = pd.factorize(pair_key)
+    first = _first_rows(inverse)
     rows_l, rows_r = left[first], right[first]
     pinyin = df["name_pinyin"].to_numpy(dtype=object)
-    norm = df["name_norm"].to_numpy(dtype=object)
-    jaro = cpdist(
-        list(pinyin[rows_l]), list(pinyin[rows_r]), scorer=JaroWinkler.normalized_similarity,
-        dtype=np.float64,
-    )
-    queries, choices = norm[rows_l], norm[rows_r]
-    lengths_l, lengths_r = _codes(df, "name_len", rows_l), _codes(df, "name_len", rows_r)
+    jaro = cpdist(pinyin[rows_l].tolist(), pinyin[rows_r].tolist(), scorer=JaroWinkler.normalized_similarity,
+                  dtype=np.float64)
     similar = jaro >= PINYIN_JW_THRESHOLD
-    same_length = np.flatnonzero(~similar & (lengths_l == lengths_r) & (lengths_l >= 2))
-    edits = cpdist(list(queries[same_length]), list(choices[same_length]), scorer=Levenshtein.distance, dtype=np.int64)
+    lengths = df["name_len"].to_numpy(dtype=np.int64)
+    lengths_l = lengths[rows_l]
+    same_length = np.flatnonzero(~similar & (lengths_l == lengths[rows_r]) & (lengths_l >= 2))
+    norm = df["name_norm"].to_numpy(dtype=object)
+    edits = cpdist(norm[rows_l[same_length]].tolist(), norm[rows_r[same_length]].tolist(),
+                   scorer=Levenshtein.distance, dtype=np.int64, score_cutoff=1)
     similar[same_length[edits == 1]] = True
-    return similar[inverse.ravel()]
+    return similar[inverse]
 
 
 def name_levels(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Level of the `name` comparison for each pair (see the module docstring)."""
-    norm_l, norm_r = _codes(df, "name_norm_code", left), _codes(df, "name_norm_code", right)
-    levels = np.zeros(len(left), dtype=np.int8)
+    fields_l = record_fields(df, "name_fields", lambda rows: _name_fields(df, rows), left)
+    fields_r = record_fields(df, "name_fields", lambda rows: _name_fields(df, rows), right)
+    norm_l, norm_r = fields_l[:, NORM], fields_r[:, NORM]
     missing = (norm_l < 0) | (norm_r < 0)
-    affix_l, affix_r = _codes(df, "name_affix_code", left), _codes(df, "name_affix_code", right)
+    affix_l, affix_r = fields_l[:, AFFIX], fields_r[:, AFFIX]
     affix_conflict = (affix_l >= 0) & (affix_r >= 0) & (affix_l != affix_r)
+    same_canon = fields_l[:, CANON] == fields_r[:, CANON]
+    abbreviation = _abbreviation_compatible(fields_l, fields_r) | _abbreviation_compatible(fields_r, fields_l)
 
-    same_canon = _codes(df, "name_canon_code", left) == _codes(df, "name_canon_code", right)
-    abbreviation = _abbreviation_compatible(df, left, right) | _abbreviation_compatible(df, right, left)
-    undecided = ~missing & ~affix_conflict & ~same_canon & ~abbreviation
-    similar = np.zeros(len(left), dtype=bool)
-    if undecided.any():
-        similar[undecided] = _pinyin_similar(df, left[undecided], right[undecided])
-
-    levels[similar] = 1
+    levels = np.zeros(len(left), dtype=np.int8)
+    undecided = np.flatnonzero(~(missing | affix_conflict | same_canon | abbreviation))
+    if undecided.size:
+        similar = _pinyin_similar(df, left[undecided], right[undecided], norm_l[undecided].astype(np.int64),
+                                  norm_r[undecided].astype(np.int64))
+        levels[undecided[similar]] = 1
     levels[abbreviation & ~affix_conflict] = 2
     levels[same_canon & ~affix_conflict] = 3
     levels[norm_l == norm_r] = 4
