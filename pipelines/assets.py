@@ -8,7 +8,6 @@ import dataclasses
 from pathlib import Path
 
 import dagster as dg
-import numpy as np
 import pandas as pd
 
 from linkage.engine import LinkageResult, link

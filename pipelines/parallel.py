@@ -1,6 +1,6 @@
 """Reading and normalizing in several processes (fork), with results equal to the one-process steps.
 
-`read_sources` reads the roster files in a pool, `normalize_records_parallel` normalizes row
+`read_raw_rows` reads the roster files in a pool, `normalize_records_parallel` normalizes row
 parts in children while this process does the first part; the global code columns are then
 numbered here, on all rows (``linkage.normalize.add_codes``). Both fall back to one process
 below a size where starting processes costs more than it saves (demo data, tests), or when
@@ -18,7 +18,7 @@ import pandas as pd
 from pandas.api.types import infer_dtype
 
 from linkage.normalize import add_codes, derived_columns, normalize_records, own_columns
-from pipelines.ingest import frame_columns, read_file, read_source, source_files, source_frame, stack_sources
+from pipelines.ingest import frame_columns, read_file, read_source, source_files, stack_sources
 from schemas.contract import CANONICAL_COLUMNS
 
 PARALLEL_MIN_ROWS = 50_000
@@ -101,16 +101,6 @@ def _read_packed(input_dir: Path, tasks: list[tuple[Path, str]]) -> list[Packed]
         return [pending[i].get() for i in range(len(tasks))]
 
 
-def read_sources(input_dir: Path, sources: list[str]) -> list[pd.DataFrame]:
-    """``[read_source(input_dir, s) for s in sources]``, the files read in a process pool."""
-    input_dir = Path(input_dir)
-    tasks, in_pool = _read_tasks(input_dir, sources)
-    if not in_pool:
-        return [read_source(input_dir, source) for source in sources]
-    frames = [unpack_frame(packed) for packed in _read_packed(input_dir, tasks)]
-    return [source_frame(source, [f for f, (_, s) in zip(frames, tasks) if s == source]) for source in sources]
-
-
 def _column(packed: Packed, name: str) -> np.ndarray:
     """Column `name` of a packed frame's rows, None where the frame lacks it (missing as None)."""
     rest, text, _ = packed
@@ -127,8 +117,8 @@ def _column(packed: Packed, name: str) -> np.ndarray:
 
 
 def read_raw_rows(input_dir: Path, sources: list[str]) -> pd.DataFrame:
-    """``stack_sources(read_sources(input_dir, sources))``: every row of the sources in one frame,
-    each column put together once from the files read in a pool."""
+    """``stack_sources([read_source(input_dir, s) for s in sources])``: every row of the sources in
+    one frame, the files read in a process pool and each column put together once."""
     input_dir = Path(input_dir)
     tasks, in_pool = _read_tasks(input_dir, sources)
     if not in_pool:

@@ -26,14 +26,7 @@ def always_parallel(monkeypatch):
     monkeypatch.setattr(parallel, "process_count", lambda: 2)
 
 
-def test_read_sources_equals_read_source(input_dir, always_parallel):
-    sources = list(discover_files(input_dir))
-    for got, source in zip(parallel.read_sources(input_dir, sources), sources, strict=True):
-        pd.testing.assert_frame_equal(got, read_source(input_dir, source))
-
-
-@pytest.mark.parametrize("read", ["read_sources", "read_raw_rows"])
-def test_reading_raises_the_first_broken_file(input_dir, always_parallel, tmp_path, read):
+def test_reading_raises_the_first_broken_file(input_dir, always_parallel, tmp_path):
     import shutil
 
     folder = tmp_path / "input"
@@ -42,7 +35,7 @@ def test_reading_raises_the_first_broken_file(input_dir, always_parallel, tmp_pa
     for path in files[1:]:
         path.write_bytes(b"\xff\xfe broken")
     with pytest.raises(RosterInputError) as raised:
-        getattr(parallel, read)(folder, list(discover_files(folder)))
+        parallel.read_raw_rows(folder, list(discover_files(folder)))
     assert raised.value.args[0].startswith(f"police/{files[1].name}:")
 
 
