@@ -11,7 +11,10 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.pool
 import os
+import signal
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import pandas as pd
@@ -35,13 +38,34 @@ def process_count() -> int:
     return os.cpu_count() or 1
 
 
+def default_signals() -> None:
+    """In a forked child: SIGTERM and SIGINT back to their defaults. Under Dagster the parent's
+    handlers turn them into an exception or a flag; a child keeping them would outlive its
+    parent's terminate() and leave the parent waiting for it."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _inherit(name: str, value: object) -> None:
+    default_signals()
     _INHERITED[name] = value
 
 
-def _pool(processes: int, name: str, value: object) -> multiprocessing.pool.Pool:
-    """A fork pool whose workers hold `value` under `name` (inherited, never pickled)."""
-    return multiprocessing.get_context("fork").Pool(processes, initializer=_inherit, initargs=(name, value))
+@contextmanager
+def _pool(processes: int, name: str, value: object) -> Iterator[multiprocessing.pool.Pool]:
+    """A fork pool whose workers hold `value` under `name` (inherited, never pickled). When the
+    block ends the workers leave on the pool's own end-of-work message (close, join); only an
+    error terminates them."""
+    pool = multiprocessing.get_context("fork").Pool(processes, initializer=_inherit, initargs=(name, value))
+    try:
+        yield pool
+    except BaseException:
+        pool.terminate()
+        raise
+    else:
+        pool.close()
+    finally:
+        pool.join()
 
 
 # ---------------------------------------------------------------- frames across a pipe

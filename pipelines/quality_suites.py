@@ -20,6 +20,7 @@ import dagster as dg
 import pandas as pd
 from pydantic import PrivateAttr
 
+from pipelines.parallel import default_signals
 from quality.suites import SuiteResult, validate_records
 
 
@@ -33,6 +34,7 @@ CHILD_NICENESS = 19
 
 def _validate_sources(sender: Connection, records: pd.DataFrame, sources: list[str]) -> None:
     """Child process: each source's verdict, or the failure's class name, sent back as one dict."""
+    default_signals()
     os.nice(CHILD_NICENESS)
     try:
         sender.send({source: validate_records(source_rows(records, source), source) for source in sources})

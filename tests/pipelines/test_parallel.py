@@ -1,4 +1,6 @@
 """The process-parallel reading and normalization give the one-process frames, and the same errors."""
+import signal
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -64,3 +66,24 @@ def test_read_raw_rows_equals_stacked_sources(input_dir, always_parallel):
     sources = list(discover_files(input_dir))
     expected = stack_sources([read_source(input_dir, source) for source in sources])
     pd.testing.assert_frame_equal(parallel.read_raw_rows(input_dir, sources), expected)
+
+
+def test_pool_workers_take_the_default_signal_handlers(input_dir):
+    """Under Dagster the run process turns SIGTERM into a flag or an exception; a worker keeping
+    that handler would outlive the pool's terminate() and the parent would wait for it forever."""
+    previous = signal.signal(signal.SIGTERM, lambda *_: None)
+    try:
+        with parallel._pool(2, "input_dir", input_dir) as pool:
+            handlers = pool.apply(signal.getsignal, (signal.SIGTERM,)), pool.apply(signal.getsignal, (signal.SIGINT,))
+            workers = list(pool._pool)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert handlers == (signal.SIG_DFL, signal.SIG_DFL)
+    assert all(worker.exitcode == 0 for worker in workers)  # left on the pool's end-of-work message
+
+
+def test_an_error_in_the_block_terminates_the_workers(input_dir):
+    with pytest.raises(ValueError), parallel._pool(2, "input_dir", input_dir) as pool:
+        workers = list(pool._pool)
+        raise ValueError("stop")
+    assert all(worker.exitcode is not None for worker in workers)
