@@ -53,4 +53,3 @@ def test_a_child_that_dies_leaves_the_verdict_to_an_inline_run():
     suites.start(records)
     suites._child.kill()
     assert suites.verdict(records, "police") == validate_records(source_rows(records, "police"), "police")
-
