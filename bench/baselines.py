@@ -8,19 +8,19 @@ cached under bench/work/ by ``bench.linkage_quality.cached_input``), then every 
 gets a baseline person label and is scored against the generator's truth:
 
 - **same valid id number**: two rows are one person when their id numbers normalize
-  (``linkage.normalize``: full-width digits, spaces, lowercase x cleaned; a legacy 15-digit
+  (``linkage.roster.normalize``: full-width digits, spaces, lowercase x cleaned; a legacy 15-digit
   number widened to 18 digits) to the same 18-character number whose status is ``valid``
   (check digit right, embedded date a real date). Rows without such a number are persons of
   their own.
 - **same written name and birth year**: two rows are one person when the name *as written*
   (the raw cell with white space trimmed at both ends, nothing else changed: no separator,
   full-width or transliteration clean-up) is the same and not blank / 不详 / 无名氏, and their
-  birth year is the same. The birth year is ``birth_lo`` of ``linkage.birth.effective_birth``:
+  birth year is the same. The birth year is ``birth_lo`` of ``linkage.roster.birth.effective_birth``:
   the year of the written birth date (any precision, a year alone included); else, for a row
   with an age only, event year - age - 1; else the year embedded in a usable id number. Rows
   without a name or a birth year are persons of their own.
 
-Pairwise precision / recall / F1 (``linkage.evaluate.pairwise_scores``) count the record pairs
+Pairwise precision / recall / F1 (``linkage.engine.evaluate.pairwise_scores``) count the record pairs
 put together. The outcome baselines of issue 4 apply the same-id labels to the case outcomes:
 ``return_scores`` ("this escort was followed by a return", over escort rows) and
 ``poverty_list_scores`` ("this person met in the city is on the poverty list", over station
@@ -36,9 +36,9 @@ import numpy as np
 import pandas as pd
 
 from bench.linkage_quality import WORK_DIR, WORLDS, cached_input, true_labels
-from linkage.evaluate import pairwise_scores, poverty_list_scores, return_scores
-from linkage.normalize import normalize_records
-from pipelines.assets import read_raw
+from linkage.engine.evaluate import pairwise_scores, poverty_list_scores, return_scores
+from linkage.roster.normalize import normalize_records
+from pipelines.defs.assets import read_raw
 from quality.quarantine import split_quarantine
 from schemas.contract import UNKNOWN_NAME_MARKERS
 

@@ -6,7 +6,7 @@
 
 Generated input folders (contract files + truth with noise labels) are cached under
 bench/work/ (gitignored) and reused. The run goes ingest -> quarantine -> normalize ->
-``linkage.engine.link`` exactly as the pipeline does. Only synthetic data; the breakdown
+``linkage.engine.link.link`` exactly as the pipeline does. Only synthetic data; the breakdown
 prints level patterns and noise kinds, never names, ids or dates.
 """
 from __future__ import annotations
@@ -19,13 +19,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from linkage.compare import comparison_levels
-from linkage.engine import link
-from linkage.evaluate import pairwise_scores
-from linkage.fellegi_sunter import score
-from linkage.normalize import normalize_records
-from linkage.roster_settings import roster_settings
-from pipelines.assets import read_raw
+from linkage.engine.levels import comparison_levels
+from linkage.engine.link import link
+from linkage.engine.evaluate import pairwise_scores
+from linkage.engine.fellegi_sunter import score
+from linkage.roster.normalize import normalize_records
+from linkage.roster.settings import roster_settings
+from pipelines.defs.assets import read_raw
 from quality.quarantine import split_quarantine
 from synthetic.params import WORLDS, world_params
 
@@ -165,7 +165,7 @@ def main() -> None:
     true_left, true_right = group_pairs(truth, 10**9)
     candidates = result.stats["candidate_pairs"]
     # candidate codes are recomputed from the blocking to count true pairs among them
-    from linkage.blocking import candidate_pairs
+    from linkage.engine.blocking import candidate_pairs
     blocked = candidate_pairs(df, settings.blocking_rules, settings.block_cap,
                               link_only=settings.link_only_column)
     candidate_codes = blocked.left.astype(np.int64) * n + blocked.right.astype(np.int64)

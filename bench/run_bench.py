@@ -3,7 +3,7 @@
 For each size (input rows; the generator writes about 0.5 rows per simulated person):
 generate the contract folder and its truth, run ``rosterlink run`` and the Splink reference
 each as a subprocess under ``/usr/bin/time -v`` (wall, CPU, peak RSS), score both clusterings
-against the truth with ``linkage.evaluate.pairwise_scores``, print the comparison and append
+against the truth with ``linkage.engine.evaluate.pairwise_scores``, print the comparison and append
 it to bench/RESULTS.md with the exact command and the machine.
 
     python -m bench.run_bench --sizes 10k,100k [--skip-splink] [--world train|heldout|reference] [--engine pandas|spark]
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from linkage.evaluate import pairwise_scores
+from linkage.engine.evaluate import pairwise_scores
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "RESULTS.md"

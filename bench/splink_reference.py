@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from linkage.timing import StageTimer
-from pipelines.assets import read_raw
-from pipelines.parallel import normalize_records_parallel
+from linkage.engine.timing import StageTimer
+from pipelines.defs.assets import read_raw
+from pipelines.local.parallel import normalize_records_parallel
 from quality.quarantine import split_quarantine
 
 CLUSTER_THRESHOLD = 0.5

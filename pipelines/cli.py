@@ -19,8 +19,8 @@ import pyarrow.parquet as pq
 
 from pipelines.config import (DEFAULT_DEMO_DIR, DEFAULT_DEMO_PERSONS, DEFAULT_DEMO_SEED, ENGINES, RunConfig,
                               default_shared_dir)
-from pipelines.ingest import RosterInputError
-from pipelines.writers import MODEL_FILE, REPORT_FILE, RUN_SUMMARY_FILE
+from pipelines.files.ingest import RosterInputError
+from pipelines.files.writers import MODEL_FILE, REPORT_FILE, RUN_SUMMARY_FILE
 from schemas.contract import SOURCES
 
 TRUTH_FILE = "truth.csv"
@@ -172,9 +172,9 @@ def command_demo(args: argparse.Namespace) -> int:
 
 
 def demo_benchmark(persons: int, seed: int, world: str = "train") -> dict:
-    """The whole pipeline on synthetic rosters, scored against their truth (pipelines.benchmarks.score_demo)."""
-    from pipelines.assets import normalized_from_input
-    from pipelines.benchmarks import score_demo
+    """The whole pipeline on synthetic rosters, scored against their truth (pipelines.benchmarks.loaders.score_demo)."""
+    from pipelines.defs.assets import normalized_from_input
+    from pipelines.benchmarks.loaders import score_demo
 
     with tempfile.TemporaryDirectory(prefix="rosterlink-benchmark-") as scratch:
         input_dir, output_dir = Path(scratch) / "input", Path(scratch) / "output"
@@ -208,10 +208,10 @@ def _record_ref(text: str) -> tuple[str, str]:
 
 
 def command_explain(args: argparse.Namespace) -> int:
-    from linkage.explain import explain_pair
-    from linkage.fellegi_sunter import FSModel
-    from linkage.roster_settings import roster_settings
-    from pipelines.assets import normalized_from_input
+    from linkage.engine.explain import explain_pair
+    from linkage.engine.fellegi_sunter import FSModel
+    from linkage.roster.settings import roster_settings
+    from pipelines.defs.assets import normalized_from_input
 
     refs = [_record_ref(args.left), _record_ref(args.right)]
     summary_path, model_path = args.output / RUN_SUMMARY_FILE, args.output / MODEL_FILE
@@ -244,7 +244,7 @@ def command_benchmark(args: argparse.Namespace) -> int:
         print(_outcome_line("returns", scores["returns"]))
         print(_outcome_line("poverty", scores["poverty"]))
     else:
-        from pipelines.benchmarks import run_benchmark
+        from pipelines.benchmarks.loaders import run_benchmark
 
         scores = run_benchmark(args.name, args.shared)
     print(f"precision={scores['precision']:.4f} recall={scores['recall']:.4f} "

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines import assets, checks
+from pipelines.defs import assets, checks
 from pipelines.config import RunConfig, config_from_env
-from pipelines.resources import resources_for
+from pipelines.defs.resources import resources_for
 
 JOB_NAME = "rosterlink_job"
 

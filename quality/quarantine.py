@@ -9,7 +9,7 @@ Rules, applied in this order; a row gets the reason of the first rule it breaks:
    kept, whatever else is wrong with it; every later one is quarantined.
 3. ``missing_required_date:<column>``: a required date of the source (the contract's
    required columns minus record_id: station intake_date, police event_date) is blank.
-4. ``unreadable_required_date:<column>``: the date is present but ``linkage.dates`` cannot
+4. ``unreadable_required_date:<column>``: the date is present but ``linkage.roster.dates`` cannot
    read it to the day. A month or a year alone is refused as well: these dates order a
    person's events (an exit followed by a return) day by day, and 1 January of a year would
    invent an order the roster does not give.
@@ -23,7 +23,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from linkage.dates import parse_dates
+from linkage.roster.dates import parse_dates
 from schemas.contract import REQUIRED_COLUMNS
 from schemas.outputs import QUARANTINE
 

@@ -7,7 +7,7 @@ GX is asked for no sample of unexpected values (``partial_unexpected_count`` 0) 
 nothing else of its result is kept.
 
 The frame validated is a view of the records: the contract's columns as text, with ``sex``
-read by ``linkage.normalize.parse_sex`` (``M``/``F``; a present value outside the contract's
+read by ``linkage.roster.normalize.parse_sex`` (``M``/``F``; a present value outside the contract's
 spellings becomes ``unreadable``), so the suite checks the spellings the pipeline accepts.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from linkage.normalize import parse_sex
+from linkage.roster.normalize import parse_sex
 from quality.quarantine import required_date_columns
 from schemas.contract import EXIT_TYPES, SOURCE_COLUMNS
 

@@ -10,8 +10,19 @@ import pandas as pd
 from pypinyin import Style, lazy_pinyin
 
 
+# Tables the linkage toolkit also reads live once, in its package; the rest are the generator's own.
+_SHARED_TABLES = {
+    "tibet_divisions.csv": "linkage.roster",
+    "tibet_code_crosswalk.csv": "linkage.roster",
+    "han_surnames.csv": "linkage.roster.names",
+    "tibetan_name_components.csv": "linkage.roster.names",
+}
+
+
 def _read_csv(name: str) -> pd.DataFrame:
-    with resources.files("synthetic.data").joinpath(name).open("r", encoding="utf-8") as handle:
+    package = _SHARED_TABLES.get(name, "synthetic.data")
+    with resources.files(package).joinpath(f"data/{name}" if package != "synthetic.data" else name).open(
+            "r", encoding="utf-8") as handle:
         return pd.read_csv(handle, dtype=str, keep_default_na=False)
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from pipelines.cli import run_pipeline
 from pipelines.config import RunConfig
-from pipelines.ingest import discover_files, read_source
+from pipelines.files.ingest import discover_files, read_source
 from schemas.contract import UNKNOWN_NAME_MARKERS
 from synthetic.generator import generate
 from synthetic.writer import write_contract_folder

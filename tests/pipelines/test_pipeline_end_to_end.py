@@ -8,10 +8,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines import writers
+from pipelines.files import writers
 from pipelines.cli import main, run_pipeline
 from pipelines.config import RunConfig
-from pipelines.ingest import discover_files, read_source
+from pipelines.files.ingest import discover_files, read_source
 from schemas.contract import CONTRACT_VERSION, PARQUET_VERSION_KEY
 from schemas.outputs import OUTPUT_SCHEMAS
 from synthetic.generator import generate

@@ -84,7 +84,7 @@ def test_empty_input():
 
 
 def test_blank_row_between_data_rows_is_quarantined_as_blank(tmp_path):
-    from pipelines.ingest import read_file
+    from pipelines.files.ingest import read_file
 
     path = tmp_path / "police" / "p.csv"
     path.parent.mkdir()

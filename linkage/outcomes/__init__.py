@@ -1,6 +1,0 @@
-"""Case outcomes from linked records: persons, returns after an escort home, poverty-list matches."""
-from linkage.outcomes.persons import build_persons
-from linkage.outcomes.poverty import poverty_matches
-from linkage.outcomes.returns import find_returns
-
-__all__ = ["build_persons", "find_returns", "poverty_matches"]

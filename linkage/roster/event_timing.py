@@ -1,0 +1,88 @@
+"""Comparison of two records' events in the city: police referrals and station stays.
+
+The police refer the people they meet to the relief station: a police record dated d and a
+station intake on d, d+1 or d+2 are often one referral seen from both sides. And one person
+is in the station once at a time: a second intake strictly inside another stay (after its
+intake day, before its exit day) is another person.
+
+| level | label | when |
+|---|---|---|
+| -1 | missing | a date missing, or a pair this comparison says nothing about (village, poverty) |
+| 0 | stays overlap | station/station: one intake strictly inside the other stay; police/station: the police date strictly inside the stay |
+| 1 | unrelated dates | any other station or police pair with both dates known |
+| 2 | referral window | police date d, station intake on d .. d + REFERRAL_DAYS |
+
+Police/police pairs are always "unrelated dates": two encounters say nothing about each other.
+Like every level, m and u are trained (EM and random pairs), so a roster without referrals
+gives the referral level no weight.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from linkage.engine.levels import record_fields
+
+EVENT_TIMING_LEVELS: tuple[str, ...] = ("stays overlap", "unrelated dates", "referral window")
+REFERRAL_DAYS = 2
+
+
+def event_days(df: pd.DataFrame) -> np.ndarray:
+    """Day number of each record's event (station intake, police encounter...), -1 if unknown."""
+    return _days(df, "event_date")
+
+
+def _days(df: pd.DataFrame, column: str) -> np.ndarray:
+    """Day number of a datetime column, -1 where missing."""
+    if column not in df:
+        return np.full(len(df), -1, dtype=np.int64)
+    values = pd.to_datetime(df[column], errors="coerce").to_numpy(dtype="datetime64[D]")
+    days = values.astype(np.int64)
+    return np.where(np.isnat(values), -1, days)
+
+
+def _inside_stay(day: np.ndarray, intake: np.ndarray, exit_day: np.ndarray) -> np.ndarray:
+    """``day`` strictly after the intake day and strictly before the exit day (exit known)."""
+    return (exit_day >= 0) & (day > intake) & (day < exit_day)
+
+
+STATION, POLICE = 1, 2
+
+
+def source_kind(df: pd.DataFrame) -> np.ndarray:
+    """int8 per record: STATION, POLICE or 0 (a small array to gather from, not strings)."""
+    source = df["source"].to_numpy(dtype=object)
+    kind = np.zeros(len(df), dtype=np.int8)
+    kind[source == "station"] = STATION
+    kind[source == "police"] = POLICE
+    return kind
+
+
+def _timing_fields(df: pd.DataFrame, rows: np.ndarray | slice) -> np.ndarray:
+    """(rows, 3) int32: source kind, event day, exit day (-1 unknown; day numbers fit)."""
+    return np.stack([source_kind(df)[rows], event_days(df)[rows], _days(df, "exit_date")[rows]],
+                    axis=1).astype(np.int32)
+
+
+def event_timing_levels(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Level of the event-timing comparison for each pair (see the module docstring)."""
+    fields_l = record_fields(df, "event_timing", lambda rows: _timing_fields(df, rows), left)
+    fields_r = record_fields(df, "event_timing", lambda rows: _timing_fields(df, rows), right)
+    kind_l, day_l, exit_l = fields_l[:, 0], fields_l[:, 1], fields_l[:, 2]
+    kind_r, day_r, exit_r = fields_r[:, 0], fields_r[:, 1], fields_r[:, 2]
+    station_l, station_r = kind_l == STATION, kind_r == STATION
+    police_l, police_r = kind_l == POLICE, kind_r == POLICE
+    levels = np.full(len(left), -1, dtype=np.int8)
+    city = (kind_l > 0) & (kind_r > 0) & (day_l >= 0) & (day_r >= 0)
+    levels[city] = 1
+
+    overlap = station_l & station_r & (_inside_stay(day_l, day_r, exit_r) | _inside_stay(day_r, day_l, exit_l))
+    police_in_stay = (police_l & station_r & _inside_stay(day_l, day_r, exit_r)) | (
+        police_r & station_l & _inside_stay(day_r, day_l, exit_l))
+    levels[city & (overlap | police_in_stay)] = 0
+
+    gap = day_r - day_l
+    referral = (police_l & station_r & (gap >= 0) & (gap <= REFERRAL_DAYS)) | (
+        police_r & station_l & (gap <= 0) & (gap >= -REFERRAL_DAYS))
+    levels[city & referral] = 2
+    return levels

@@ -1,0 +1,184 @@
+"""Reading and normalizing in several processes (fork), with results equal to the one-process steps.
+
+`read_raw_rows` reads the roster files in a pool, `normalize_records_parallel` normalizes row
+parts in children while this process does the first part; the global code columns are then
+numbered here, on all rows (``linkage.roster.normalize.add_codes``). Both fall back to one process
+below a size where starting processes costs more than it saves (demo data, tests), or when
+only one core is there. Text columns come back from a child as codes and distinct values.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.pool
+import os
+import signal
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+from pandas.api.types import infer_dtype
+
+from linkage.roster.normalize import add_codes, derived_columns, normalize_records, own_columns
+from pipelines.files.ingest import frame_columns, read_file, read_source, source_files, stack_sources
+from schemas.contract import CANONICAL_COLUMNS
+
+PARALLEL_MIN_ROWS = 50_000
+"""Below this many records normalization runs in this process."""
+PARALLEL_MIN_BYTES = 4_000_000
+"""Below this many bytes of roster files reading runs in this process."""
+
+_INHERITED: dict[str, object] = {}
+"""What a forked worker received from its parent (set by `_inherit` in the worker only)."""
+
+
+def process_count() -> int:
+    """Processes to use: the cores of the machine."""
+    return os.cpu_count() or 1
+
+
+def default_signals() -> None:
+    """In a forked child: SIGTERM and SIGINT back to their defaults. Under Dagster the parent's
+    handlers turn them into an exception or a flag; a child keeping them would outlive its
+    parent's terminate() and leave the parent waiting for it."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _inherit(name: str, value: object) -> None:
+    default_signals()
+    _INHERITED[name] = value
+
+
+@contextmanager
+def _pool(processes: int, name: str, value: object) -> Iterator[multiprocessing.pool.Pool]:
+    """A fork pool whose workers hold `value` under `name` (inherited, never pickled). When the
+    block ends the workers leave on the pool's own end-of-work message (close, join); only an
+    error terminates them."""
+    pool = multiprocessing.get_context("fork").Pool(processes, initializer=_inherit, initargs=(name, value))
+    try:
+        yield pool
+    except BaseException:
+        pool.terminate()
+        raise
+    else:
+        pool.close()
+    finally:
+        pool.join()
+
+
+# ---------------------------------------------------------------- frames across a pipe
+
+Packed = tuple[pd.DataFrame, dict[str, tuple[np.ndarray, np.ndarray]], list[str]]
+
+
+def _factorized_text(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(codes, distinct values + [None]) of an object column holding only str and None, else None."""
+    if infer_dtype(values, skipna=True) not in ("string", "empty"):
+        return None
+    codes, uniques = pd.factorize(values)
+    if values[codes < 0].tolist().count(None) != int((codes < 0).sum()):
+        return None  # NaN or NA: keep them as they are
+    return codes.astype(np.int32), np.append(uniques.astype(object), None)
+
+
+def pack_frame(frame: pd.DataFrame) -> Packed:
+    """`frame` as (its other columns, its text columns as codes and distinct values, column order):
+    a few distinct strings cross a pipe much faster than one Python string per row."""
+    text = {}
+    for name in frame.columns[frame.dtypes == object]:
+        factorized = _factorized_text(frame[name].to_numpy())
+        if factorized is not None:
+            text[name] = factorized
+    return frame.drop(columns=list(text)), text, list(frame.columns)
+
+
+def unpack_frame(packed: Packed) -> pd.DataFrame:
+    """The frame `pack_frame` packed (equal values, dtypes, columns and index)."""
+    rest, text, columns = packed
+    values = {name: rest[name] for name in rest.columns}
+    values.update({name: distinct[codes] for name, (codes, distinct) in text.items()})
+    return pd.DataFrame({name: values[name] for name in columns}, index=rest.index)
+
+
+# ---------------------------------------------------------------- reading
+
+def _read_one(task: tuple[Path, str]) -> Packed:
+    path, source = task
+    return pack_frame(read_file(path, source, _INHERITED["input_dir"]))
+
+
+def _read_tasks(input_dir: Path, sources: list[str]) -> tuple[list[tuple[Path, str]], bool]:
+    """The (file, source) reading tasks in order, and whether to read them in a pool."""
+    tasks = [(path, source) for source in sources for path in source_files(input_dir, source)]
+    processes = min(process_count(), len(tasks))
+    return tasks, processes >= 2 and sum(path.stat().st_size for path, _ in tasks) >= PARALLEL_MIN_BYTES
+
+
+def _read_packed(input_dir: Path, tasks: list[tuple[Path, str]]) -> list[Packed]:
+    """The packed raw-row frames of `tasks` read in a pool, largest files first; a broken file
+    raises the error the one-process reading raises first (files in order)."""
+    with _pool(min(process_count(), len(tasks)), "input_dir", input_dir) as pool:
+        largest_first = sorted(range(len(tasks)), key=lambda i: -tasks[i][0].stat().st_size)
+        pending = {i: pool.apply_async(_read_one, (tasks[i],)) for i in largest_first}
+        return [pending[i].get() for i in range(len(tasks))]
+
+
+def _column(packed: Packed, name: str) -> np.ndarray:
+    """Column `name` of a packed frame's rows, None where the frame lacks it (missing as None)."""
+    rest, text, _ = packed
+    if name in text:
+        codes, distinct = text[name]
+        return distinct[codes]
+    if name not in rest:
+        return np.full(len(rest), None, dtype=object)
+    values = rest[name].to_numpy()
+    if values.dtype == object:
+        values = values.copy()
+        values[pd.isna(values)] = None
+    return values
+
+
+def read_raw_rows(input_dir: Path, sources: list[str]) -> pd.DataFrame:
+    """``stack_sources([read_source(input_dir, s) for s in sources])``: every row of the sources in
+    one frame, the files read in a process pool and each column put together once."""
+    input_dir = Path(input_dir)
+    tasks, in_pool = _read_tasks(input_dir, sources)
+    if not in_pool:
+        return stack_sources([read_source(input_dir, source) for source in sources])
+    packed = _read_packed(input_dir, tasks)
+    source_columns = []
+    for source in sources:
+        extra = {c for p, (_, s) in zip(packed, tasks) if s == source for c in p[2] if c in CANONICAL_COLUMNS}
+        source_columns.append(pd.DataFrame(columns=frame_columns(source, extra)))
+    columns = pd.concat(source_columns).columns  # the column order of concatenating the sources
+    return pd.DataFrame({name: np.concatenate([_column(p, name) for p in packed]) for name in columns})
+
+
+# ---------------------------------------------------------------- normalizing
+
+def _normalize_part(bounds: tuple[int, int]) -> Packed:
+    records: pd.DataFrame = _INHERITED["records"]
+    return pack_frame(derived_columns(records.iloc[bounds[0]:bounds[1]]))
+
+
+def normalize_records_parallel(records: pd.DataFrame) -> pd.DataFrame:
+    """``linkage.roster.normalize.normalize_records(records)``, the rows normalized in parts in several processes."""
+    processes = min(process_count(), len(records) // max(PARALLEL_MIN_ROWS // 2, 1))
+    if processes < 2:
+        return normalize_records(records)
+    cuts = np.linspace(0, len(records), processes + 1).astype(int)
+    with _pool(processes - 1, "records", records) as pool:
+        pending = [pool.apply_async(_normalize_part, ((a, b),)) for a, b in zip(cuts[1:-1], cuts[2:])]
+        parts = [derived_columns(records.iloc[: cuts[1]])]
+        own = own_columns(records)
+        parts += [unpack_frame(result.get()) for result in pending]
+    return add_codes(_side_by_side(own, parts))
+
+
+def _side_by_side(own: pd.DataFrame, parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """`own`'s columns, then those of the row `parts` one after the other (one copy of each column)."""
+    columns = {name: own[name] for name in own.columns}
+    columns.update({name: pd.concat([part[name] for part in parts], ignore_index=True) for name in parts[0].columns})
+    return pd.DataFrame(columns, index=own.index, copy=False)

@@ -1,0 +1,221 @@
+"""Clustering: best-first merging, cannot-link never violated, unsupported chains not merged."""
+import numpy as np
+import pandas as pd
+
+from linkage.engine.clustering import (CannotLink, ClusterStats, best_first_rank, cluster, component_conflicts,
+                                pairs_within_components, settled_components, strong_components)
+from linkage.engine.settings import LinkageSettings
+
+
+def _settings(**changes) -> LinkageSettings:
+    return LinkageSettings(comparisons=[], blocking_rules=[], match_threshold=0.9, **changes)
+
+
+def _run(n, edges, settings, df=None, **kwargs):
+    left = np.array([e[0] for e in edges])
+    right = np.array([e[1] for e in edges])
+    probability = np.array([e[2] for e in edges], dtype=float)
+    weight = np.log2(probability / (1 - probability))
+    df = df if df is not None else pd.DataFrame({"row": range(n)})
+    return cluster(n, left, right, probability, weight, df, settings, **kwargs)
+
+
+def test_strong_triangle_is_one_cluster_and_weak_edges_join_nothing():
+    labels = _run(5, [(0, 1, 0.99), (1, 2, 0.98), (0, 2, 0.97), (3, 4, 0.5)], _settings())
+    assert labels[0] == labels[1] == labels[2]
+    assert len({labels[0], labels[3], labels[4]}) == 3
+    assert sorted(set(labels.tolist())) == [0, 1, 2]
+
+
+def test_chain_whose_ends_were_scored_low_is_not_merged():
+    edges = [(0, 1, 0.99), (1, 2, 0.98), (0, 2, 0.01)]
+    labels = _run(3, edges, _settings())
+    assert labels[0] == labels[1] != labels[2]
+    chained = _run(3, edges, _settings(), min_support=0.0)
+    assert len(set(chained.tolist())) == 1
+
+
+def test_general_cannot_link_holds_across_clusters_never_scored_together():
+    df = pd.DataFrame({"id": ["A", None, "B", None]})
+
+    def different_ids(frame, left, right):
+        ids = frame["id"].to_numpy()
+        return np.array([a is not None and b is not None and a != b
+                         for a, b in zip(ids[left], ids[right])])
+
+    stats = ClusterStats()
+    labels = _run(4, [(0, 1, 0.99), (1, 2, 0.98), (2, 3, 0.97)],
+                  _settings(cannot_link=different_ids), df=df, stats=stats)
+    assert labels[0] == labels[1] and labels[2] == labels[3] and labels[0] != labels[2]
+    assert stats.rejected_conflict == 1
+
+
+def test_key_cannot_link_uses_cluster_summaries_and_best_edge_wins():
+    df = pd.DataFrame({"id": [10, -1, 20]})
+    constraint = CannotLink(keys=(lambda frame: frame["id"].to_numpy(),))
+    labels = _run(3, [(0, 1, 0.95), (1, 2, 0.99)], _settings(cannot_link=constraint), df=df)
+    assert labels[1] == labels[2] != labels[0]  # record 1 joins its stronger partner
+    assert constraint(df, np.array([0, 0]), np.array([1, 2])).tolist() == [False, True]
+
+
+def test_no_cluster_ever_holds_two_conflicting_records():
+    rng = np.random.default_rng(3)
+    n = 400
+    key = np.where(rng.random(n) < 0.5, rng.integers(0, 30, n), -1)
+    df = pd.DataFrame({"key": key})
+    left = rng.integers(0, n, 4000)
+    right = rng.integers(0, n, 4000)
+    keep = left != right
+    edges = list(zip(left[keep], right[keep], rng.uniform(0.9, 0.999, keep.sum())))
+    constraint = CannotLink(keys=(lambda frame: frame["key"].to_numpy(),))
+    labels = _run(n, edges, _settings(cannot_link=constraint), df=df, min_support=0.0)
+    frame = pd.DataFrame({"label": labels, "key": key})
+    keys_per_cluster = frame[frame["key"] >= 0].groupby("label")["key"].nunique()
+    assert keys_per_cluster.max() == 1
+    assert frame["label"].nunique() < n  # it did merge
+
+
+def test_cluster_merged_past_the_cross_limit_is_verified_and_split_at_its_weakest_link():
+    df = pd.DataFrame({"id": ["A", None, None, "B"]})
+
+    def different_ids(frame, left, right):
+        ids = frame["id"].to_numpy()
+        return np.array([a is not None and b is not None and a != b
+                         for a, b in zip(ids[left], ids[right])])
+
+    stats = ClusterStats()
+    labels = _run(4, [(0, 1, 0.99), (1, 2, 0.98), (2, 3, 0.97)],
+                  _settings(cannot_link=different_ids), df=df, stats=stats, cross_limit=1)
+    assert stats.clusters_reverified == 1 and stats.clusters_resplit == 1
+    assert labels[0] == labels[1] == labels[2] != labels[3]
+
+
+def test_int32_positions_in_either_order_cluster_as_int64_ordered_pairs_do():
+    rng = np.random.default_rng(8)
+    n = 300
+    df = pd.DataFrame({"id": np.where(rng.random(n) < 0.3, rng.integers(0, 20, n), -1)})
+    left, right = rng.integers(0, n, 3000), rng.integers(0, n, 3000)
+    keep = left != right
+    left, right = left[keep], right[keep]
+    probability = rng.uniform(0.0, 1.0, left.size)
+    weight = np.log2(probability / (1 - probability))
+    settings = _settings(cannot_link=CannotLink(keys=(lambda frame: frame["id"].to_numpy(),)))
+    ordered = cluster(n, np.minimum(left, right), np.maximum(left, right), probability, weight, df,
+                      settings, min_support=0.3)
+    compact = cluster(n, left.astype(np.int32), right.astype(np.int32), probability, weight, df,
+                      settings, min_support=0.3)
+    assert np.array_equal(ordered, compact)
+    assert len(set(ordered.tolist())) < n
+
+
+def test_pairs_within_components_of_the_strong_pairs():
+    left = np.array([0, 0, 0, 1, 3, 2], dtype=np.int32)
+    right = np.array([1, 1, 2, 2, 4, 4], dtype=np.int32)
+    strong = np.array([True, True, False, False, False, True])
+    component = strong_components(5, left, right, strong)
+    assert component[0] == component[1] and component[2] == component[4] != component[0]
+    assert len(set(component.tolist())) == 3
+    assert pairs_within_components(component, left, right).tolist() == [0, 1, 5]
+    empty = strong_components(0, left[:0], right[:0], strong[:0])
+    assert pairs_within_components(empty, left[:0], right[:0]).size == 0
+
+
+def test_components_without_conflict_or_weak_pair_are_settled_and_conflicts_known(monkeypatch):
+    monkeypatch.setattr("linkage.engine.clustering.SETTLE_CHUNK", 2)  # one component per step
+    df = pd.DataFrame({"id": [1, 1, -1, 1, 2, -1, 5, 5, 5, 5, 5, 5]})
+    component = np.array([0, 0, 0, 1, 1, 1, 2, 3, 4, 4, 5, 5])
+    keys = df[["id"]].to_numpy()
+
+    def far(frame, left, right):
+        return np.abs(left - right) > 4
+
+    position, conflict_left, conflict_right = component_conflicts(component, df, keys, far)
+    assert position.tolist() == [0, 1, 2, 0, 1, 2, -1, -1, 0, 1, 0, 1]
+    assert list(zip(conflict_left.tolist(), conflict_right.tolist())) == [(3, 4)]
+    lo = np.array([0, 3, 8, 10])
+    probability = np.array([0.9, 0.9, 0.9, 0.5])
+    settled = settled_components(component, lo, probability, conflict_left, 0.5, 20_000)
+    assert settled.tolist() == [True, False, False, False, True, False]
+    monkeypatch.setattr("linkage.engine.clustering.SETTLE_LIMIT", 2)
+    assert component_conflicts(component, df, keys, far)[0].tolist() == [-1] * 8 + [0, 1, 0, 1]
+    assert settled_components(component, lo, probability, conflict_left, 0.5, 1).tolist() == [
+        False, False, False, False, True, False]
+
+
+def test_settled_components_and_conflict_summaries_cluster_as_the_plain_loop(monkeypatch):
+    rng = np.random.default_rng(9)
+    sizes = np.concatenate((rng.integers(2, 12, 70), [80]))  # one component past SETTLE_LIMIT
+    group = np.repeat(np.arange(sizes.size), sizes)
+    n = group.size
+    df = pd.DataFrame({"id": np.where(rng.random(n) < 0.15, group * 3 + rng.integers(0, 2, n), -1),
+                       "birth": group * 100 + rng.integers(0, 14, n)})
+
+    def births_far_apart(frame, left, right):  # not transitive: chains hide conflicts
+        birth = frame["birth"].to_numpy()
+        return np.abs(birth[left] - birth[right]) > 9
+
+    left, right = np.triu_indices(n, 1)
+    keep = (group[left] == group[right]) & (rng.random(left.size) < 0.35)
+    left, right = left[keep], right[keep]
+    probability = np.where(rng.random(left.size) < 0.6, rng.uniform(0.9, 0.999, left.size),
+                           rng.uniform(0.05, 0.9, left.size))
+    weight = np.log2(probability / (1 - probability))
+    constraint = CannotLink(keys=(lambda frame: frame["id"].to_numpy(),), predicate=births_far_apart)
+    seen = ClusterStats()
+    for cannot_link, cross_limit, min_support in [(constraint, 20_000, None), (constraint, 4, None),
+                                                  (births_far_apart, 20_000, 0.7), (None, 20_000, 0.7)]:
+        fast_stats, plain_stats = ClusterStats(), ClusterStats()
+        settings = _settings(cannot_link=cannot_link)
+        fast = cluster(n, left, right, probability, weight, df, settings, stats=fast_stats,
+                       cross_limit=cross_limit, min_support=min_support)
+        with monkeypatch.context() as patch:
+            patch.setattr("linkage.engine.clustering.SETTLE_LIMIT", 1)  # no component settled or pre-checked
+            plain = cluster(n, left, right, probability, weight, df, settings, stats=plain_stats,
+                            cross_limit=cross_limit, min_support=min_support)
+        fast_stats.seconds_loop = plain_stats.seconds_loop = 0.0
+        assert np.array_equal(fast, plain) and fast_stats == plain_stats
+        for name in ("merges", "rejected_conflict", "rejected_support", "clusters_resplit"):
+            setattr(seen, name, getattr(seen, name) + getattr(plain_stats, name))
+    assert min(seen.merges, seen.rejected_conflict, seen.rejected_support, seen.clusters_resplit) > 0
+
+
+def test_pairs_between_components_change_nothing_even_when_clusters_are_reverified():
+    rng = np.random.default_rng(4)
+    n = 200
+    ids = np.where(rng.random(n) < 0.4, rng.integers(0, 15, n), -1)
+    df = pd.DataFrame({"id": ids})
+
+    def different_ids(frame, left, right):
+        values = frame["id"].to_numpy()
+        return (values[left] >= 0) & (values[right] >= 0) & (values[left] != values[right])
+
+    group = np.arange(n) // 5  # strong pairs only inside groups of five records
+    inner = [(a, b) for a in range(n) for b in range(a + 1, n) if group[a] == group[b]]
+    left = np.array([a for a, _ in inner])
+    right = np.array([b for _, b in inner])
+    probability = rng.uniform(0.2, 0.999, left.size)
+    extra_left, extra_right = rng.integers(0, n, 2000), rng.integers(0, n, 2000)
+    across = group[extra_left] != group[extra_right]
+    extra_left, extra_right = extra_left[across], extra_right[across]
+    extra_probability = rng.uniform(0.0, 0.5, extra_left.size)  # below the 0.9 threshold
+    settings = _settings(cannot_link=different_ids)
+
+    def run(lefts, rights, probabilities):
+        stats = ClusterStats()
+        weight = np.log2(probabilities / (1 - probabilities))
+        labels = cluster(n, lefts, rights, probabilities, weight, df, settings, min_support=0.5,
+                         stats=stats, cross_limit=1)
+        return labels, stats
+
+    alone, alone_stats = run(left, right, probability)
+    mixed, mixed_stats = run(np.concatenate((left, extra_left)), np.concatenate((right, extra_right)),
+                             np.concatenate((probability, extra_probability)))
+    assert alone_stats.clusters_reverified > 0 and len(set(alone.tolist())) < n
+    assert np.array_equal(alone, mixed)
+    assert alone_stats.merges == mixed_stats.merges
+
+
+def test_best_first_rank_gives_positions_their_place_in_the_order():
+    rank = best_first_rank(np.array([40, 7, 12, 3]))
+    assert rank(np.array([3, 7, 8, 12, 40, 99])).tolist() == [3, 1, 4, 2, 0, 4]
+    assert best_first_rank(np.zeros(0, np.int64))(np.array([5])).tolist() == [0]

@@ -1,0 +1,44 @@
+"""explain_pair: contributions sum to the pair's match weight, tf included."""
+import numpy as np
+import pandas as pd
+
+from linkage.engine.blocking import candidate_pairs, column_key
+from linkage.engine.levels import comparison_levels, exact_match, string_similarity
+from linkage.engine.explain import explain_pair
+from linkage.engine.fellegi_sunter import score, train
+from linkage.engine.settings import BlockingRule, Comparison, LinkageSettings
+
+
+def _frame() -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    given = np.array(["ann", "ann", "ann", "bo", "cy", "di", "ed", "fay"])
+    rows = []
+    for person in range(200):
+        name, town = given[person % given.size], f"t{person % 25}"
+        for copy in range(2):
+            rows.append({"given": name, "surname": f"s{person:03d}" + ("x" if copy and person % 3 == 0 else ""),
+                         "town": town if copy == 0 or rng.random() > 0.2 else None})
+    return pd.DataFrame(rows)
+
+
+def test_explanation_sums_to_the_match_weight():
+    df = _frame()
+    settings = LinkageSettings(
+        comparisons=[Comparison("given", ("else", "exact"), exact_match("given"),
+                                tf_column="given", tf_levels=(1,)),
+                     Comparison("surname", ("else", "close", "exact"),
+                                string_similarity("surname", (0.9,))),
+                     Comparison("town", ("else", "exact"), exact_match("town"))],
+        blocking_rules=[BlockingRule("given", column_key("given"))], u_sample_size=5_000)
+    pairs = candidate_pairs(df, settings.blocking_rules, settings.block_cap)
+    levels = comparison_levels(df, pairs.left, pairs.right, settings.comparisons)
+    model = train(df, pairs, levels, settings)
+    weight, _ = score(model, df, pairs.left, pairs.right, levels)
+    for index in (0, len(pairs) // 2, len(pairs) - 1):
+        i, j = int(pairs.left[index]), int(pairs.right[index])
+        table = explain_pair(model, df, j, i, settings)
+        assert list(table["comparison"]) == ["prior", "given", "surname", "town"]
+        assert abs(table["weight"].sum() - weight[index]) < 1e-9
+    table = explain_pair(model, df, 0, 2, settings)  # two "ann": tf replaces u
+    given_row = table.set_index("comparison").loc["given"]
+    assert given_row["label"] == "exact" and given_row["tf_adjustment"] != 0.0
