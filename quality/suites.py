@@ -19,7 +19,7 @@ import pandas as pd
 
 from linkage.roster.normalize import parse_sex
 from quality.quarantine import required_date_columns
-from schemas.contract import EXIT_TYPES, SOURCE_COLUMNS
+from schemas.contract import EXIT_TYPES, POVERTY_SOURCE, SOURCE_COLUMNS
 
 SEX_READABLE_MOSTLY = 0.95
 ID_NUMBER_SHAPE_MOSTLY = 0.95    # doubtful ids are kept by the contract, so a share may be malformed
@@ -80,7 +80,7 @@ def _expectations(gx, source: str) -> list:
         expectations.append(e.ExpectColumnValuesToMatchRegex(column="age", regex=AGE_SHAPE, mostly=AGE_SHAPE_MOSTLY))
     if "exit_type" in SOURCE_COLUMNS[source]:
         expectations.append(e.ExpectColumnValuesToBeInSet(column="exit_type", value_set=sorted(EXIT_TYPES)))
-    if source == "poverty":
+    if source == POVERTY_SOURCE:
         expectations.append(
             e.ExpectColumnValuesToNotBeNull(column="household_id", mostly=HOUSEHOLD_PRESENT_MOSTLY)
         )

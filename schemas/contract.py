@@ -1,6 +1,8 @@
 """Input side of ../shared/CONTRACT.md: sources, canonical columns, aliases, required fields."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 CONTRACT_VERSION = "1.0"
 PARQUET_VERSION_KEY = b"rosterlink.contract_version"
 
@@ -46,14 +48,6 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "poverty": ("record_id",),
 }
 
-# The date that places a row in time (first_seen / last_seen, returns).
-EVENT_DATE_COLUMN: dict[str, str | None] = {
-    "station": "intake_date",
-    "police": "event_date",
-    "village": "event_date",
-    "poverty": None,
-}
-
 UNKNOWN_NAME_MARKERS: tuple[str, ...] = ("不详", "无名氏")
 
 EXIT_TYPES: dict[str, str] = {
@@ -69,8 +63,35 @@ EXIT_TYPES: dict[str, str] = {
     "other": "other",
 }
 ESCORT_EXIT_TYPES: frozenset[str] = frozenset({"escorted_home", "handed_over"})
-# Sources whose rows mean "the person was met in the city" (a return, people seen in the city).
-CITY_SOURCES: frozenset[str] = frozenset({"station", "police"})
+
+
+@dataclass(frozen=True)
+class SourceRole:
+    """What a source's rows mean; code reads these flags, never a source's name."""
+
+    event_date: str | None
+    """the column that places a row in time (first_seen / last_seen, returns); None: no date"""
+    in_city: bool
+    """a row means the person was met in the city (a return, people seen in the city)"""
+    escorts: bool
+    """its rows record exits, among them escorts and hand-overs home (``exit_type``)"""
+    registry: bool
+    """a home area's roster of its households (one row a person, rarely a repeat of one person)"""
+    poverty_list: bool
+    """the poverty registration list (建档立卡)"""
+
+
+SOURCE_ROLES: dict[str, SourceRole] = {
+    "station": SourceRole("intake_date", in_city=True, escorts=True, registry=False, poverty_list=False),
+    "police": SourceRole("event_date", in_city=True, escorts=False, registry=False, poverty_list=False),
+    "village": SourceRole("event_date", in_city=False, escorts=False, registry=True, poverty_list=False),
+    "poverty": SourceRole(None, in_city=False, escorts=False, registry=True, poverty_list=True),
+}
+EVENT_DATE_COLUMN: dict[str, str | None] = {source: role.event_date for source, role in SOURCE_ROLES.items()}
+CITY_SOURCES: frozenset[str] = frozenset(s for s, role in SOURCE_ROLES.items() if role.in_city)
+REGISTRY_SOURCES: frozenset[str] = frozenset(s for s, role in SOURCE_ROLES.items() if role.registry)
+(ESCORT_SOURCE,) = (s for s, role in SOURCE_ROLES.items() if role.escorts)
+(POVERTY_SOURCE,) = (s for s, role in SOURCE_ROLES.items() if role.poverty_list)
 
 
 def header_lookup() -> dict[str, str]:

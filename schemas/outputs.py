@@ -14,10 +14,16 @@ ROSTER_COMPARISONS: tuple[str, ...] = (
 )
 
 RETURN_BUCKETS: tuple[str, ...] = ("0-180", "181-365", "366-730", ">730")
+LEVEL_SUFFIX = "_level"
+
+
+def level_column(comparison: str) -> str:
+    """The column holding a comparison's level in pair frames and files: ``<name>_level``."""
+    return comparison + LEVEL_SUFFIX
 
 
 def _level_fields() -> list[pa.Field]:
-    return [pa.field(f"{c}_level", pa.int8()) for c in ROSTER_COMPARISONS]
+    return [pa.field(level_column(c), pa.int8()) for c in ROSTER_COMPARISONS]
 
 
 RECORD_LINKS = pa.schema([

@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from linkage.roster.outcomes.poverty import POVERTY_SOURCE
+
 from linkage.roster.outcomes.returns import find_returns
-from schemas.contract import CITY_SOURCES, ESCORT_EXIT_TYPES
+from schemas.contract import CITY_SOURCES, ESCORT_EXIT_TYPES, ESCORT_SOURCE, POVERTY_SOURCE
 
 
 def _pairs_in(sizes: np.ndarray) -> int:
@@ -98,7 +98,7 @@ def return_scores(normalized: pd.DataFrame, predicted_person, true_person) -> di
     """
     predicted = _person_array(predicted_person, normalized)
     true = _person_array(true_person, normalized)
-    is_escort = ((normalized["source"].to_numpy(dtype=object) == "station")
+    is_escort = ((normalized["source"].to_numpy(dtype=object) == ESCORT_SOURCE)
                  & normalized["exit_type"].isin(ESCORT_EXIT_TYPES).to_numpy()
                  & normalized["exit_date"].notna().to_numpy())
     escort_ids = pd.Index(normalized["record_id"].to_numpy(dtype=object)[is_escort])

@@ -12,6 +12,7 @@ from linkage.engine.levels import column_cache, comparison_levels
 from linkage.engine.fellegi_sunter import FSModel, fit, in_parallel, weights_from_evidence
 from linkage.engine.settings import LinkageSettings
 from linkage.engine.timing import StageTimer
+from schemas.outputs import level_column
 
 
 @dataclass
@@ -30,7 +31,7 @@ def pairs_frame(left: np.ndarray, right: np.ndarray, levels: np.ndarray, weight:
     match_probability."""
     frame = pd.DataFrame({"left": left.astype(np.int64), "right": right.astype(np.int64)})
     for k, comparison in enumerate(settings.comparisons):
-        frame[f"{comparison.name}_level"] = levels[:, k]
+        frame[level_column(comparison.name)] = levels[:, k]
     frame["match_weight"] = weight
     frame["match_probability"] = probability
     return frame

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from linkage.engine.levels import record_fields
+from schemas.contract import CITY_SOURCES, ESCORT_SOURCE
 
 EVENT_TIMING_LEVELS: tuple[str, ...] = ("stays overlap", "unrelated dates", "referral window")
 REFERRAL_DAYS = 2
@@ -47,14 +48,16 @@ def _inside_stay(day: np.ndarray, intake: np.ndarray, exit_day: np.ndarray) -> n
 
 
 STATION, POLICE = 1, 2
+"""Source kinds: STATION, a city source with stays (intake, exit); POLICE, a city source of single
+meetings, which may refer a person to a station."""
 
 
 def source_kind(df: pd.DataFrame) -> np.ndarray:
     """int8 per record: STATION, POLICE or 0 (a small array to gather from, not strings)."""
     source = df["source"].to_numpy(dtype=object)
     kind = np.zeros(len(df), dtype=np.int8)
-    kind[source == "station"] = STATION
-    kind[source == "police"] = POLICE
+    kind[source == ESCORT_SOURCE] = STATION
+    kind[np.isin(source, sorted(CITY_SOURCES - {ESCORT_SOURCE}))] = POLICE
     return kind
 
 

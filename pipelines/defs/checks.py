@@ -8,7 +8,7 @@ import pandas as pd
 from pipelines.defs import assets
 from quality.accounting import accounting_balanced, accounting_table
 from pipelines.defs.quality_suites import QualitySuites, source_rows
-from schemas.contract import SOURCES
+from schemas.contract import POVERTY_SOURCE, SOURCES
 
 LAST = {"dagster/priority": "-1"}
 """Step tag of checks that may wait: the in-process executor runs them once nothing else is ready."""
@@ -54,7 +54,7 @@ def returns_after_escort(returns: pd.DataFrame) -> dg.AssetCheckResult:
 @dg.asset_check(asset=assets.poverty_matches, additional_ins={"records": dg.AssetIn("records")},
                 description="Every poverty match points at an accepted poverty-registry record.")
 def poverty_matches_point_at_registry(poverty_matches: pd.DataFrame, records: pd.DataFrame) -> dg.AssetCheckResult:
-    registry = set(records.loc[records["source"] == "poverty", "record_id"])
+    registry = set(records.loc[records["source"] == POVERTY_SOURCE, "record_id"])
     dangling = int((~poverty_matches["poverty_record_id"].isin(registry)).sum())
     return dg.AssetCheckResult(passed=dangling == 0,
                                metadata={"matches": len(poverty_matches), "matches_without_registry_record": dangling})

@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from schemas.outputs import LEVEL_SUFFIX
+
 REASON_UNCERTAIN = "probability_in_review_band"
 REASON_NOT_MERGED = "above_threshold_not_merged"
 
@@ -44,7 +46,7 @@ def record_links_frame(records: pd.DataFrame, person_ids: pd.Series, probability
 
 
 def _level_columns(pairs: pd.DataFrame) -> list[str]:
-    return [c for c in pairs.columns if c.endswith("_level")]
+    return [c for c in pairs.columns if c.endswith(LEVEL_SUFFIX)]
 
 
 def match_pairs_frame(records: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:

@@ -44,13 +44,14 @@ from linkage.engine.fellegi_sunter import (FSModel, evidence, possible_pairs, pr
                                     weights_from_evidence)
 from linkage.engine.settings import BlockingRule, LinkageSettings
 from linkage.engine.timing import StageTimer
+from schemas.outputs import level_column
 from pipelines.spark.components import component_of_every_node
 
 NO_SPLIT = -1
 
 
 def _level_columns(settings: LinkageSettings) -> list[str]:
-    return [f"{c.name}_level" for c in settings.comparisons]
+    return [level_column(c.name) for c in settings.comparisons]
 
 
 def block_keys(df: pd.DataFrame, settings: LinkageSettings) -> pd.DataFrame:

@@ -30,11 +30,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from linkage.roster.outcomes.poverty import POVERTY_SOURCE, records_with_person
+from linkage.roster.outcomes.poverty import records_with_person
 from linkage.roster.person_ids import factorize_sorted
-from schemas.contract import CITY_SOURCES, SOURCES
+from schemas.contract import CITY_SOURCES, POVERTY_SOURCE, REGISTRY_SOURCES, SOURCES
 
-REGISTRY_SOURCES: frozenset[str] = frozenset({"poverty", "village"})
 # The columns build_persons reads: only these are joined to their person (a copy of all would cost more).
 USED_COLUMNS: tuple[str, ...] = (
     "source", "record_id", "id_status", "name_norm", "sex", "id_sex", "birth_date", "id_birth_date",

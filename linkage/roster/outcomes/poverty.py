@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-POVERTY_SOURCE = "poverty"
+from schemas.contract import POVERTY_SOURCE
 
 
 def records_with_person(normalized: pd.DataFrame, record_links: pd.DataFrame) -> pd.DataFrame:

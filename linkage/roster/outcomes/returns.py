@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from schemas.contract import CITY_SOURCES, ESCORT_EXIT_TYPES
+from schemas.contract import CITY_SOURCES, ESCORT_EXIT_TYPES, ESCORT_SOURCE
 from schemas.outputs import RETURN_BUCKETS, RETURNS
 
 # Upper bound (inclusive) in days of each bucket of schemas.outputs.RETURN_BUCKETS but the last.
@@ -60,7 +60,7 @@ def find_returns(normalized: pd.DataFrame, person_id: pd.Series) -> pd.DataFrame
     event_date = normalized["event_date"]
 
     is_escort = (
-        (source == "station")
+        (source == ESCORT_SOURCE)
         & normalized["exit_type"].isin(ESCORT_EXIT_TYPES).to_numpy()
         & exit_date.notna().to_numpy()
     )
