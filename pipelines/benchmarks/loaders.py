@@ -12,7 +12,8 @@ import pandas as pd
 from pipelines.benchmarks.settings import (febrl3_settings, febrl4_settings, historical_settings,
                                         prepare_febrl, prepare_historical)
 from linkage.engine.link import LinkageResult, link
-from linkage.engine.evaluate import cluster_scores, pairwise_scores, poverty_list_scores, return_scores
+from linkage.engine.evaluate import cluster_scores, pairwise_scores
+from linkage.roster.evaluate import poverty_list_scores, return_scores
 from linkage.roster.outcomes.poverty import records_with_person
 from linkage.engine.settings import LinkageSettings
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from linkage.engine.evaluate import poverty_list_scores, return_scores
+from linkage.roster.evaluate import poverty_list_scores, return_scores
 
 COLUMNS = ["source", "record_id", "event_date", "exit_date", "exit_type"]
 
