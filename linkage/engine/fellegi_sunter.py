@@ -37,10 +37,7 @@ values are data values (names...): the file belongs beside the outputs, never in
 """
 from __future__ import annotations
 
-import contextvars
 import json
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -49,6 +46,7 @@ import pandas as pd
 
 from linkage.engine.blocking import CandidatePairs
 from linkage.engine.levels import column_cache, comparison_levels, text_values
+from linkage.engine.parallel import CHUNKS, beside, in_parallel
 from linkage.engine.settings import Comparison, LinkageSettings
 
 M_FLOOR = 1e-6
@@ -206,10 +204,6 @@ DENSE_PATTERN_CODES = 1 << 22
 """Largest level-pattern code space indexed through dense tables (16 MB of int32 rows)."""
 DENSE_MASKED_COUNTS = 1 << 25
 """Largest (rule mask, pattern) space counted in a dense table (256 MB of int64 counts)."""
-CODE_CHUNK = 1 << 18
-"""Pairs per step when coding level patterns: the int32 temporaries stay in cache."""
-PAIR_CHUNK = 1 << 20
-"""Pairs per step of the other pair-sized passes of pattern counting: bounds their temporaries."""
 
 
 @dataclass
@@ -233,8 +227,8 @@ def pattern_index(levels: np.ndarray) -> PatternIndex | None:
     codes = np.empty(levels.shape[0], dtype=np.int32)
 
     def code_rows(begin: int, end: int) -> None:
-        for start in range(begin, end, CODE_CHUNK):
-            stop = min(start + CODE_CHUNK, end)
+        for start in range(begin, end, CHUNKS.pattern_code):
+            stop = min(start + CHUNKS.pattern_code, end)
             part, code = levels[start:stop], codes[start:stop]
             code.fill(0)
             for k, radix in enumerate(radices):
@@ -247,8 +241,8 @@ def pattern_index(levels: np.ndarray) -> PatternIndex | None:
     pair_pattern = np.empty(codes.size, dtype=np.int16 if distinct.size <= 1 << 15 else np.int32)
 
     def number_rows(begin: int, end: int) -> None:
-        for start in range(begin, end, PAIR_CHUNK):
-            stop = min(start + PAIR_CHUNK, end)
+        for start in range(begin, end, CHUNKS.pairs):
+            stop = min(start + CHUNKS.pairs, end)
             pair_pattern[start:stop] = rows[codes[start:stop]]
 
     in_parallel(number_rows, codes.size)
@@ -400,8 +394,8 @@ def _dense_masked_counts(masks: np.ndarray, index: PatternIndex
     if space > DENSE_MASKED_COUNTS:
         return None
     counts = np.zeros(space, np.int64)
-    for start in range(0, masks.size, PAIR_CHUNK):
-        part = slice(start, start + PAIR_CHUNK)
+    for start in range(0, masks.size, CHUNKS.pairs):
+        part = slice(start, start + CHUNKS.pairs)
         key = mask_rows[masks[part]]  # int32: the space is below 2^31
         key *= n_patterns
         key += index.pair_pattern[part]
@@ -415,8 +409,8 @@ def _dense_rows(values: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]
     """The distinct values (sorted) of non-negative ints below ``space``, and a table mapping
     each of them to its row among them."""
     seen = np.zeros(space, dtype=bool)
-    for start in range(0, values.size, PAIR_CHUNK):
-        seen[values[start:start + PAIR_CHUNK]] = True
+    for start in range(0, values.size, CHUNKS.pairs):
+        seen[values[start:start + CHUNKS.pairs]] = True
     distinct = np.flatnonzero(seen)
     rows = np.zeros(space, dtype=np.int32)
     rows[distinct] = np.arange(distinct.size, dtype=np.int32)
@@ -573,8 +567,7 @@ def fit(df: pd.DataFrame, pairs: CandidatePairs, levels: np.ndarray, settings: L
     prepared column arrays.
     """
     rule_mask = pairs.rule_mask if pairs.rule_mask is not None else np.zeros(levels.shape[0], np.int64)
-    with column_cache(), ThreadPoolExecutor(1) as pool:
-        u = pool.submit(contextvars.copy_context().run, settings_u, df, settings)
+    with column_cache(), beside(settings_u, df, settings) as u:
         index = pattern_index(levels) if levels.shape[0] else None
         masks, patterns, counts = masked_pattern_counts(rule_mask, levels, index)
         model = train_from_patterns(df, masks, patterns, counts, settings, min_else_share, u.result)
@@ -591,10 +584,6 @@ def train(df: pd.DataFrame, pairs: CandidatePairs, levels: np.ndarray, settings:
     return fit(df, pairs, levels, settings, tf_floor, min_else_share)[0]
 
 
-PRIOR_BLOCK = 1 << 18
-"""Pairs per step of the prior's match probabilities: each step's passes stay in cache."""
-
-
 def prior_from_candidates(evidence: np.ndarray, all_pairs: int, iterations: int = 200,
                           tolerance: float = 1e-9) -> float:
     """lambda with lambda = sum over candidates of P(match | evidence, lambda) / all_pairs.
@@ -608,8 +597,8 @@ def prior_from_candidates(evidence: np.ndarray, all_pairs: int, iterations: int 
         log_odds = np.log2(lambda_ / (1 - lambda_))
 
         def fill(begin: int, end: int) -> None:
-            for start in range(begin, end, PRIOR_BLOCK):
-                part = probability[start:min(start + PRIOR_BLOCK, end)]
+            for start in range(begin, end, CHUNKS.prior_block):
+                part = probability[start:min(start + CHUNKS.prior_block, end)]
                 np.add(evidence[start:start + part.size], log_odds, out=part)
                 np.clip(part, -1000, 1000, out=part)
                 np.negative(part, out=part)
@@ -624,25 +613,6 @@ def prior_from_candidates(evidence: np.ndarray, all_pairs: int, iterations: int 
             return new_lambda
         lambda_ = new_lambda
     return lambda_
-
-
-def in_parallel(task: Callable[[int, int], None], size: int, chunk: int | None = None) -> None:
-    """``task(begin, end)`` over range(size) cut in ``chunk``s (default: one per CPU), on one
-    thread per CPU; the tasks must write disjoint parts of their outputs."""
-    threads = os.cpu_count() or 1
-    chunk = chunk or max(-(-size // threads), 1)
-    spans = [(begin, min(begin + chunk, size)) for begin in range(0, size, chunk)]
-    if min(threads, len(spans)) <= 1:
-        for span in spans:
-            task(*span)
-        return
-    with ThreadPoolExecutor(min(threads, len(spans))) as pool:
-        for future in [pool.submit(task, *span) for span in spans]:
-            future.result()
-
-
-EVIDENCE_CHUNK = 2_000_000
-"""Pairs per chunk when summing evidence: bounds the (pairs x comparisons) float64 matrix."""
 
 
 def _tf_frequencies(model: FSModel, df: pd.DataFrame) -> dict[int, np.ndarray]:
@@ -684,7 +654,7 @@ def contributions(model: FSModel, df: pd.DataFrame, left: np.ndarray, right: np.
 
 
 def evidence(model: FSModel, df: pd.DataFrame, left: np.ndarray, right: np.ndarray,
-             levels: np.ndarray, chunk: int = EVIDENCE_CHUNK, index: PatternIndex | None = None
+             levels: np.ndarray, chunk: int = CHUNKS.evidence, index: PatternIndex | None = None
              ) -> np.ndarray:
     """Sum of the contributions of each pair, a chunk of pairs at a time (bounded memory).
 

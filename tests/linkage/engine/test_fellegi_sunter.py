@@ -63,9 +63,10 @@ def test_prior_is_expected_matches_over_all_pairs():
 
 
 def test_prior_in_blocks_on_threads_is_the_single_pass_number():
-    from linkage.engine.fellegi_sunter import LAMBDA_BOUNDS, PRIOR_BLOCK
+    from linkage.engine.fellegi_sunter import LAMBDA_BOUNDS
+    from linkage.engine.parallel import CHUNKS
 
-    evidence = np.random.default_rng(8).normal(-20, 15, 3 * PRIOR_BLOCK + 17)
+    evidence = np.random.default_rng(8).normal(-20, 15, 3 * CHUNKS.prior_block + 17)
     lambda_ = float(np.clip(max((evidence > 0).sum(), 1) / 10**9, *LAMBDA_BOUNDS))
     for _ in range(200):
         weight = np.clip(evidence + np.log2(lambda_ / (1 - lambda_)), -1000, 1000)
