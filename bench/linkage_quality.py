@@ -22,7 +22,7 @@ import pandas as pd
 from linkage.engine.levels import comparison_levels
 from linkage.engine.link import link
 from linkage.engine.evaluate import pairwise_scores
-from linkage.engine.fellegi_sunter import score
+from linkage.engine.fs import score
 from linkage.roster.normalize import normalize_records
 from linkage.roster.settings import roster_settings
 from pipelines.defs.assets import read_raw

@@ -209,7 +209,7 @@ def _record_ref(text: str) -> tuple[str, str]:
 
 def command_explain(args: argparse.Namespace) -> int:
     from linkage.engine.explain import explain_pair
-    from linkage.engine.fellegi_sunter import FSModel
+    from linkage.engine.fs import FSModel
     from linkage.roster.settings import roster_settings
     from pipelines.defs.assets import normalized_from_input
 

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from linkage.engine.levels import comparison_levels
-from linkage.engine.fellegi_sunter import FSModel, contributions
+from linkage.engine.fs import FSModel, contributions
 from linkage.engine.settings import LinkageSettings
 
 

@@ -9,7 +9,8 @@ import pandas as pd
 from linkage.engine.blocking import candidate_pairs
 from linkage.engine.clustering import ClusterStats, cluster
 from linkage.engine.levels import column_cache, comparison_levels
-from linkage.engine.fellegi_sunter import FSModel, fit, in_parallel, weights_from_evidence
+from linkage.engine.fs import FSModel, fit, weights_from_evidence
+from linkage.engine.parallel import CHUNKS, in_parallel
 from linkage.engine.settings import LinkageSettings
 from linkage.engine.timing import StageTimer
 from schemas.outputs import level_column
@@ -37,13 +38,9 @@ def pairs_frame(left: np.ndarray, right: np.ndarray, levels: np.ndarray, weight:
     return frame
 
 
-SCORE_CHUNK = 1 << 16
-"""Pairs per step when turning evidence into weights: the float64 temporaries stay in cache."""
-
-
 def weights_in_place(model: FSModel, pair_evidence: np.ndarray,
-                     chunk: int = SCORE_CHUNK) -> tuple[np.ndarray, np.ndarray]:
-    """``fellegi_sunter.weights_from_evidence`` a chunk at a time on one thread per CPU: the
+                     chunk: int = CHUNKS.score) -> tuple[np.ndarray, np.ndarray]:
+    """``fs.weights_from_evidence`` a chunk at a time on one thread per CPU: the
     match weights overwrite ``pair_evidence`` (returned as the weight array) and the
     probabilities fill a new array."""
     probability = np.empty(pair_evidence.size, dtype=np.float64)

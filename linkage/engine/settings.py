@@ -39,7 +39,7 @@ class BlockingRule:
     ``involves``: names of the comparisons the key determines; the rule's EM session does not
     train them. ``split_involves``: those the split key determines in oversize blocks; the
     session trains them only where enough of its pairs disagree on them
-    (linkage.engine.fellegi_sunter.free_comparisons). ``involves`` None: every comparison gets that
+    (linkage.engine.fs.training.free_comparisons). ``involves`` None: every comparison gets that
     test (for rules whose involvement is not declared)."""
 
     name: str
@@ -69,6 +69,6 @@ class LinkageSettings:
     almost always means a match, so among a session's pairs where it is present the agreeing
     share estimates the session's match share without EM. A session whose EM match share
     strays from it by more than ``identifier_max_log_odds_gap`` has latched onto something
-    else (namesakes) and does not train m (linkage.engine.fellegi_sunter.collapsed_sessions)."""
+    else (namesakes) and does not train m (linkage.engine.fs.training.train_from_patterns)."""
     identifier_max_log_odds_gap: float = 0.5
     identifier_min_pairs: int = 100

@@ -40,8 +40,8 @@ from linkage.engine.blocking import candidate_pairs
 from linkage.engine.clustering import ClusterStats, cluster
 from linkage.engine.levels import comparison_levels
 from linkage.engine.link import LinkageResult, pairs_frame
-from linkage.engine.fellegi_sunter import (FSModel, evidence, possible_pairs, prior_from_candidates, train_from_patterns,
-                                    weights_from_evidence)
+from linkage.engine.fs import (FSModel, evidence, possible_pairs, prior_from_candidates, train_from_patterns,
+                               weights_from_evidence)
 from linkage.engine.settings import BlockingRule, LinkageSettings
 from linkage.engine.timing import StageTimer
 from schemas.outputs import level_column

@@ -5,7 +5,7 @@ import pandas as pd
 from linkage.engine.blocking import candidate_pairs, column_key
 from linkage.engine.levels import comparison_levels, exact_match, string_similarity
 from linkage.engine.explain import explain_pair
-from linkage.engine.fellegi_sunter import score, train
+from linkage.engine.fs import score, train
 from linkage.engine.settings import BlockingRule, Comparison, LinkageSettings
 
 

@@ -6,7 +6,7 @@ from linkage.engine.blocking import candidate_pairs, column_key
 from linkage.engine.levels import comparison_levels, exact_match, string_similarity
 from linkage.engine.link import link, weights_in_place
 from linkage.engine.evaluate import pairwise_scores
-from linkage.engine.fellegi_sunter import fit, score
+from linkage.engine.fs import fit, score
 from linkage.engine.settings import BlockingRule, Comparison, LinkageSettings
 
 

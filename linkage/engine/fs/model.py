@@ -1,0 +1,70 @@
+"""The trained Fellegi-Sunter model: m and u per comparison level, lambda, the tf tables, and its JSON.
+
+The model JSON holds labels, m, u, lambda and the tf tables (value -> frequency). The tf
+values are data values (names...): the file belongs beside the outputs, never in a log.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+
+LAMBDA_BOUNDS = (1e-15, 1 - 1e-6)
+"""Bounds lambda (EM's match share and the prior) is clipped to."""
+DEFAULT_TF_FLOOR = 1e-5
+
+
+@dataclass
+class ComparisonModel:
+    """Trained parameters of one comparison: m and u per level."""
+
+    name: str
+    levels: tuple[str, ...]
+    m: np.ndarray
+    u: np.ndarray
+    tf_column: str | None = None
+    tf_levels: tuple[int, ...] = ()
+    tf_table: dict[str, float] = field(default_factory=dict)
+    fixed_levels: tuple[int, ...] = ()
+
+    def level_weights(self) -> np.ndarray:
+        """log2(m/u) per level."""
+        return np.log2(self.m / self.u)
+
+
+@dataclass
+class FSModel:
+    """A trained Fellegi-Sunter model."""
+
+    comparisons: list[ComparisonModel]
+    lambda_: float
+    tf_floor: float = DEFAULT_TF_FLOOR
+    sessions: list[dict] = field(default_factory=list)
+
+    @property
+    def prior_weight(self) -> float:
+        return float(np.log2(self.lambda_ / (1 - self.lambda_)))
+
+    def to_json(self) -> str:
+        return json.dumps({
+            "lambda": self.lambda_,
+            "tf_floor": self.tf_floor,
+            "sessions": self.sessions,
+            "comparisons": [{
+                "name": c.name, "levels": list(c.levels), "m": c.m.tolist(), "u": c.u.tolist(),
+                "tf_column": c.tf_column, "tf_levels": list(c.tf_levels),
+                "fixed_levels": list(c.fixed_levels), "tf_table": c.tf_table,
+            } for c in self.comparisons],
+        }, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> "FSModel":
+        data = json.loads(text)
+        comparisons = [ComparisonModel(
+            name=c["name"], levels=tuple(c["levels"]), m=np.asarray(c["m"], dtype=np.float64),
+            u=np.asarray(c["u"], dtype=np.float64), tf_column=c["tf_column"],
+            tf_levels=tuple(c["tf_levels"]), tf_table=dict(c["tf_table"]),
+            fixed_levels=tuple(c["fixed_levels"])) for c in data["comparisons"]]
+        return cls(comparisons=comparisons, lambda_=data["lambda"], tf_floor=data["tf_floor"],
+                   sessions=data["sessions"])
