@@ -10,7 +10,7 @@ import pandas as pd
 from linkage.roster.addresses import COUNTY_LEVELS, county_levels
 from linkage.roster.birth import BIRTH_LEVELS, birth_levels
 from linkage.engine.clustering import CannotLink
-from linkage.engine.levels import record_fields
+from linkage.engine.levels import RecordFields, code_columns
 from linkage.roster.event_timing import (EVENT_TIMING_LEVELS, POLICE, REFERRAL_DAYS, STATION, event_days,
                                   event_timing_levels, source_kind)
 from linkage.roster.id_numbers import ID_LEVELS, id_contradicts_record, id_levels
@@ -67,14 +67,10 @@ def nested_place_levels(code_column: str, parents: tuple[str, ...], must_agree: 
     """
 
     columns = (code_column, must_agree, *parents)
-
-    def fields(df: pd.DataFrame, rows: np.ndarray | slice) -> np.ndarray:
-        return np.stack([df[column].to_numpy(dtype=np.int64)[rows] for column in columns], axis=1).astype(np.int32)
+    place_fields = RecordFields(f"place:{'/'.join(columns)}", code_columns(*columns))
 
     def compare(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        kind = f"place:{'/'.join(columns)}"
-        fields_l = record_fields(df, kind, lambda rows: fields(df, rows), left)
-        fields_r = record_fields(df, kind, lambda rows: fields(df, rows), right)
+        fields_l, fields_r = place_fields.take(df, left), place_fields.take(df, right)
         values_l, values_r = fields_l[:, 0], fields_r[:, 0]
         levels = (values_l == values_r).astype(np.int8)
         inside = (fields_l[:, 1] >= 0) & (fields_l[:, 1] == fields_r[:, 1])

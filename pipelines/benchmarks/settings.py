@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from linkage.engine.blocking import column_key
-from linkage.engine.levels import (agreement, date_difference, edit_distance, exact_match,
-                             first_agreement, string_similarity)
+from linkage.engine.comparisons import (agreement, date_difference, edit_distance, exact_match,
+                                        first_agreement, string_similarity)
 from linkage.engine.settings import BlockingRule, Comparison, LinkageSettings
 
 NAME_LEVELS = ("else", "jw>=0.70", "jw>=0.88", "jw>=0.92", "exact")

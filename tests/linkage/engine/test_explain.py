@@ -3,7 +3,8 @@ import numpy as np
 import pandas as pd
 
 from linkage.engine.blocking import candidate_pairs, column_key
-from linkage.engine.levels import comparison_levels, exact_match, string_similarity
+from linkage.engine.comparisons import exact_match, string_similarity
+from linkage.engine.levels import comparison_levels
 from linkage.engine.explain import explain_pair
 from linkage.engine.fellegi_sunter import score, train
 from linkage.engine.settings import BlockingRule, Comparison, LinkageSettings

@@ -3,7 +3,8 @@ import numpy as np
 import pandas as pd
 
 from linkage.engine.blocking import candidate_pairs, column_key
-from linkage.engine.levels import comparison_levels, exact_match, string_similarity
+from linkage.engine.comparisons import exact_match, string_similarity
+from linkage.engine.levels import comparison_levels
 from linkage.engine.fellegi_sunter import (FSModel, expectation_maximisation, free_comparisons,
                                     masked_pattern_counts, one_hot_levels, pattern_counts,
                                     possible_pairs, prior_from_candidates, random_pairs, score,

@@ -3,7 +3,8 @@ import numpy as np
 import pandas as pd
 
 from linkage.engine.blocking import candidate_pairs, column_key
-from linkage.engine.levels import comparison_levels, exact_match, string_similarity
+from linkage.engine.comparisons import exact_match, string_similarity
+from linkage.engine.levels import comparison_levels
 from linkage.engine.link import link, weights_in_place
 from linkage.engine.evaluate import pairwise_scores
 from linkage.engine.fellegi_sunter import fit, score
