@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from linkage.engine.settings import BlockingRule, KeyFn
+from linkage.engine.settings import BlockingRule
 
 DEFAULT_WINDOW = 50
 MAX_RULES = 63
@@ -285,15 +285,3 @@ def candidate_pairs(df: pd.DataFrame, rules: list[BlockingRule], cap: int,
     left, right, rule_mask = (np.concatenate([part[k] for part in ranges]) for k in range(3))
     return CandidatePairs(left=left, right=right, stats=stats, rule_mask=rule_mask)
 
-
-def column_key(*columns: str) -> KeyFn:
-    """KeyFn: int64 code of the combination of ``columns``; -1 when any of them is missing
-    or blank."""
-
-    def key(df: pd.DataFrame) -> np.ndarray:
-        frame = pd.DataFrame({c: df[c].astype("string").str.strip() for c in columns})
-        missing = (frame.isna() | (frame == "")).any(axis=1).to_numpy()
-        codes = frame.groupby(list(columns), sort=False, dropna=False).ngroup().to_numpy()
-        return np.where(missing, -1, codes).astype(np.int64)
-
-    return key

@@ -2,8 +2,9 @@
 import numpy as np
 import pandas as pd
 
-from linkage.engine.blocking import candidate_pairs, column_key
+from linkage.engine.blocking import candidate_pairs
 from linkage.engine.comparisons import exact_match, string_similarity
+from linkage.engine.keys import text_key
 from linkage.engine.levels import comparison_levels
 from linkage.engine.fellegi_sunter import (FSModel, expectation_maximisation, free_comparisons,
                                     masked_pattern_counts, one_hot_levels, pattern_counts,
@@ -103,7 +104,7 @@ def _settings(**changes) -> LinkageSettings:
         Comparison("year", ("else", "exact"), exact_match("year")),
         Comparison("town", ("else", "exact"), exact_match("town")),
     ]
-    rules = [BlockingRule("year", column_key("year")), BlockingRule("town", column_key("town"))]
+    rules = [BlockingRule("year", text_key("year")), BlockingRule("town", text_key("town"))]
     return LinkageSettings(comparisons=comparisons, blocking_rules=rules, u_sample_size=20_000,
                            **changes)
 
@@ -196,9 +197,9 @@ def _session_training(rules: list[BlockingRule]) -> list[list[str]]:
 
 
 def test_a_session_skips_what_its_rule_involves_and_trains_the_rest():
-    undeclared = BlockingRule("a", column_key("year"))
-    declared = BlockingRule("b", column_key("year"), involves=("year",))
-    split = BlockingRule("c", column_key("year"), involves=("year",), split_involves=("given",))
+    undeclared = BlockingRule("a", text_key("year"))
+    declared = BlockingRule("b", text_key("year"), involves=("year",))
+    split = BlockingRule("c", text_key("year"), involves=("year",), split_involves=("given",))
     first, second = _session_training([undeclared, declared])[:2]
     assert first == ["year", "town"]  # else-share test drops the nearly always agreeing ones
     assert second == ["given", "surname", "town"]  # agreement among matches is evidence
@@ -246,8 +247,8 @@ def _collapse_case(identifier):
     rng = np.random.default_rng(5)
     df = pd.DataFrame({c: rng.integers(0, 50, 400).astype(str) for c in ("name", "place", "id")})
     comparisons = [Comparison(c, ("different", "same"), exact_match(c)) for c in ("name", "place", "id")]
-    rules = [BlockingRule("namesakes", column_key("name"), involves=("name",)),
-             BlockingRule("places", column_key("place"), involves=("place",))]
+    rules = [BlockingRule("namesakes", text_key("name"), involves=("name",)),
+             BlockingRule("places", text_key("place"), involves=("place",))]
     settings = LinkageSettings(comparisons=comparisons, blocking_rules=rules, identifier=identifier,
                                identifier_min_pairs=10)
     # session 0: namesakes of one place, 5% sharing an id (EM takes the shared place for a match);

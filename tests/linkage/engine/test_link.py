@@ -2,8 +2,9 @@
 import numpy as np
 import pandas as pd
 
-from linkage.engine.blocking import candidate_pairs, column_key
+from linkage.engine.blocking import candidate_pairs
 from linkage.engine.comparisons import exact_match, string_similarity
+from linkage.engine.keys import text_key
 from linkage.engine.levels import comparison_levels
 from linkage.engine.link import link, weights_in_place
 from linkage.engine.evaluate import pairwise_scores
@@ -36,8 +37,8 @@ def _settings() -> LinkageSettings:
             Comparison("born", ("else", "exact"), exact_match("born")),
             Comparison("town", ("else", "exact"), exact_match("town")),
         ],
-        blocking_rules=[BlockingRule("town", column_key("town")),
-                        BlockingRule("born", column_key("born"))],
+        blocking_rules=[BlockingRule("town", text_key("town")),
+                        BlockingRule("born", text_key("born"))],
         match_threshold=0.9, pairs_floor=0.05, u_sample_size=50_000)
 
 
