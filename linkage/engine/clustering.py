@@ -57,7 +57,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from linkage.engine.blocking import window_pairs
-from linkage.engine.settings import KeyFn, LinkageSettings, PairPredicate
+from linkage.engine.settings import CannotLink, LinkageSettings, PairPredicate
 
 CROSS_LIMIT = 20_000
 VERIFY_LIMIT = 3_000
@@ -72,25 +72,6 @@ SETTLE_CHUNK = 1 << 20
 SUPPORT_MARGIN = 1e-9
 """A mean of probabilities in [0, 1] each at least min_support + SUPPORT_MARGIN is at least
 min_support however its sum is rounded (a settled component has under SETTLE_LIMIT**2 pairs)."""
-
-
-@dataclass(frozen=True)
-class CannotLink:
-    """cannot_link made of key constraints (checked through cluster summaries) and an optional
-    general predicate (checked on cross pairs)."""
-
-    keys: tuple[KeyFn, ...] = ()
-    predicate: PairPredicate | None = None
-
-    def __call__(self, df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        conflict = np.zeros(np.asarray(left).size, dtype=bool)
-        for key_fn in self.keys:
-            key = np.asarray(key_fn(df), dtype=np.int64)
-            a, b = key[left], key[right]
-            conflict |= (a >= 0) & (b >= 0) & (a != b)
-        if self.predicate is not None:
-            conflict |= np.asarray(self.predicate(df, left, right), dtype=bool)
-        return conflict
 
 
 def _constraints(settings: LinkageSettings, df: pd.DataFrame

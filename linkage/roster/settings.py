@@ -8,14 +8,13 @@ import pandas as pd
 
 from linkage.roster.addresses import COUNTY_LEVELS, county_levels
 from linkage.roster.birth import BIRTH_LEVELS, birth_levels
-from linkage.engine.clustering import CannotLink
 from linkage.engine.keys import code_key, code_pair_key, combined_codes
 from linkage.engine.levels import RecordFields, code_columns
 from linkage.roster.event_timing import (EVENT_TIMING_LEVELS, POLICE, REFERRAL_DAYS, STATION, event_days,
                                   event_timing_levels, source_kind)
 from linkage.roster.id_numbers import ID_LEVELS, id_contradicts_record, id_levels
 from linkage.roster.names import NAME_LEVELS, name_levels
-from linkage.engine.settings import BlockingRule, Comparison, ComparisonFn, KeyFn, LinkageSettings
+from linkage.engine.settings import BlockingRule, CannotLink, Comparison, ComparisonFn, KeyFn, LinkageSettings
 
 BLOCK_CAP = 100
 """Blocks above this many records are split on the rule's split key: at 300k rows a common

@@ -2,9 +2,9 @@
 import numpy as np
 import pandas as pd
 
-from linkage.engine.clustering import (CannotLink, ClusterStats, best_first_rank, cluster, component_conflicts,
+from linkage.engine.clustering import (ClusterStats, best_first_rank, cluster, component_conflicts,
                                 pairs_within_components, settled_components, strong_components)
-from linkage.engine.settings import LinkageSettings
+from linkage.engine.settings import CannotLink, LinkageSettings
 
 
 def _settings(**changes) -> LinkageSettings:
