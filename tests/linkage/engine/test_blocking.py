@@ -1,4 +1,5 @@
 """Blocking: capped blocks, split keys, windows, dedupe across rules, link-only."""
+from dataclasses import replace
 from itertools import combinations
 
 import numpy as np
@@ -7,6 +8,7 @@ import pandas as pd
 from linkage.engine.blocking import (MAX_SPAN, candidate_pairs, index_dtype, mask_dtype, pairs_in_row_order,
                                      sorted_unique, split_codes, union_bounds, union_range, window_pairs)
 from linkage.engine.keys import text_key
+from linkage.engine.parallel import CHUNKS
 from linkage.engine.settings import BlockingRule
 
 
@@ -94,7 +96,7 @@ def test_a_range_of_the_union_ors_the_rule_bits_and_counts_the_first_rule_of_eac
 
 
 def test_union_bounds_cover_all_codes_in_ranges_of_about_the_chunk(monkeypatch):
-    monkeypatch.setattr("linkage.engine.blocking.UNION_CHUNK", 64)
+    monkeypatch.setattr("linkage.engine.blocking.CHUNKS", replace(CHUNKS, union=64))
     n = 1_000
     rule_codes = [np.arange(0, 6_400, 2, dtype=np.int64), np.arange(0, 6_400, 5, dtype=np.int64)]
     bounds = union_bounds(rule_codes, n)
@@ -114,14 +116,14 @@ def test_union_built_in_many_ranges_is_the_union_built_in_one(monkeypatch):
     df = pd.DataFrame({f"c{r}": rng.integers(0, 30 + 20 * r, n).astype(str) for r in range(4)})
     rules = [BlockingRule(f"c{r}", text_key(f"c{r}")) for r in range(4)]
     whole = candidate_pairs(df, rules, cap=500)
-    monkeypatch.setattr("linkage.engine.blocking.UNION_CHUNK", 1_000)
+    monkeypatch.setattr("linkage.engine.blocking.CHUNKS", replace(CHUNKS, union=1_000))
     ranged = candidate_pairs(df, rules, cap=500)
     assert np.array_equal(whole.left, ranged.left) and np.array_equal(whole.right, ranged.right)
     assert np.array_equal(whole.rule_mask, ranged.rule_mask) and whole.stats == ranged.stats
 
 
 def test_split_codes_gives_row_positions_across_chunks(monkeypatch):
-    monkeypatch.setattr("linkage.engine.blocking.SPLIT_CHUNK", 3)
+    monkeypatch.setattr("linkage.engine.blocking.CHUNKS", replace(CHUNKS, block_split=3))
     n = 1_000_003
     left = np.array([0, 5, 999_999, 1_000_001, 7, 8, 9])
     right = np.array([1, 1_000_002, 1_000_000, 1_000_002, 8, 9, 10])
