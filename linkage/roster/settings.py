@@ -17,15 +17,14 @@ from linkage.roster.names import NAME_LEVELS, name_levels
 from linkage.engine.settings import BlockingRule, CannotLink, Comparison, ComparisonFn, KeyFn, LinkageSettings
 
 BLOCK_CAP = 100
-"""Blocks above this many records are split on the rule's split key: at 300k rows a common
-name or component holds thousands of namesakes, and all-pairs blocks of 500 cost ~10^5 pairs
-each without adding evidence the split keys (birth year, county, sex) would not."""
+"""Blocks above this many records are split on the rule's split key: a common name or component
+holds many namesakes, and the all-pairs blocks of larger caps cost many pairs without adding
+evidence the split keys (birth year, county, sex) would not."""
 MATCH_THRESHOLD = 0.3
 """Link from 0.3, below the 0.5 Bayes point: the model is under-confident (nested and
 correlated fields, m estimated by EM on namesake-heavy blocks), so pairs scored 0.3-0.5 are
-mostly the same person (measured on generated rosters, seeds 1-3: F1 +0.007 at 10k and 300k
-rows). The clustering's cannot-link and support checks, not a high threshold, keep namesakes
-apart."""
+mostly the same person. The clustering's cannot-link and support checks, not a high threshold,
+keep namesakes apart."""
 REVIEW_FLOOR = 0.2
 """Pairs in [REVIEW_FLOOR, MATCH_THRESHOLD) go to the review queue; also the mean probability
 the scored pairs across two clusters must reach for them to merge (linkage.engine.clustering)."""
@@ -148,9 +147,8 @@ def referral_key(offset_days: int, column: str) -> KeyFn:
     of ``column``: a police referral and the station intake it led to (see
     linkage.roster.event_timing). Other sources have no key.
 
-    Keyed on the home county, not on a name key: on generated rosters (seed 1) the rules keyed
-    on the abbreviation or first component found more referrals at 10k rows but lost 0.01 of
-    F1 at 300k rows, where a day holds many namesakes; the county rules gained at both sizes."""
+    Keyed on the home county, not on a name key (the abbreviation or first component): on a
+    large roster a day holds many namesakes, whom a name key would pair as referrals."""
 
     def key(df: pd.DataFrame) -> np.ndarray:
         kind, day = source_kind(df), event_days(df)
