@@ -163,7 +163,7 @@ def main() -> None:
     scores = pairwise_scores(result.labels, truth)
     n = len(df)
     true_left, true_right = group_pairs(truth, 10**9)
-    candidates = result.stats["candidate_pairs"]
+    candidates = result.stats.candidate_pairs
     # candidate codes are recomputed from the blocking to count true pairs among them
     from linkage.engine.blocking import candidate_pairs
     blocked = candidate_pairs(df, settings.blocking_rules, settings.block_cap,
@@ -178,10 +178,10 @@ def main() -> None:
           f"{scores['predicted_pairs']}, both {scores['true_positive_pairs']})")
     print(f"candidate pairs={candidates} true pairs among them={int(in_candidates.sum())} "
           f"candidate recall={in_candidates.mean() if in_candidates.size else 1.0:.4f} "
-          f"pairs kept={result.stats['pairs_kept']} at threshold={result.stats['pairs_at_threshold']}")
+          f"pairs kept={result.stats.pairs_kept} at threshold={result.stats.pairs_at_threshold}")
     print("seconds: " + " ".join(f"{k}={v:.1f}" for k, v in times.items())
-          + " | link: " + " ".join(f"{k}={v}" for k, v in result.stats["seconds"].items()))
-    print(f"lambda={result.model.lambda_:.3g} clustering={result.stats['clustering']}")
+          + " | link: " + " ".join(f"{k}={v}" for k, v in result.stats.seconds.items()))
+    print(f"lambda={result.model.lambda_:.3g} clustering={result.stats.to_dict()['clustering']}")
     for c in result.model.comparisons:
         print(f"  {c.name:<10} " + " ".join(f"{lvl[:14]}:{w:+.1f}" for lvl, w in zip(c.levels, c.level_weights())))
     if args.no_breakdown:

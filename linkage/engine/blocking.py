@@ -10,26 +10,21 @@ deduplicated on their own (the rules on a pool of threads: numpy's sorts release
 the union is built a range of codes at a time (again on the threads), each range merging the
 rules' sorted runs in one sort; a code's rule mask is the OR of its rules' bits and the first
 rule that found it is its lowest bit. Row positions are int32 (int64 from 2**31 records on) and
-the rule mask the smallest unsigned integer holding one bit per rule: at 1M records the union
-holds tens of millions of pairs.
+the rule mask the smallest unsigned integer holding one bit per rule: the union holds many
+pairs per record, so its per-pair arrays are as narrow as the frame allows.
 """
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from linkage.engine.settings import BlockingRule, KeyFn
+from linkage.engine.parallel import CHUNKS, map_threads
+from linkage.engine.settings import BlockingRule
 
 DEFAULT_WINDOW = 50
 MAX_RULES = 63
-SPLIT_CHUNK = 1 << 22
-"""Codes per chunk when splitting pair codes into row positions (bounds the int64 temporaries)."""
-UNION_CHUNK = 1 << 21
-"""Rule codes (over all rules) per range of the union built at once (bounds its temporaries)."""
 RULE_BITS = 6
 """Low bits of a merge key holding the rule index (MAX_RULES < 2**RULE_BITS)."""
 MAX_SPAN = 1 << (63 - RULE_BITS)
@@ -197,11 +192,13 @@ def mask_dtype(n_rules: int) -> np.dtype:
 
 
 def split_codes(codes: np.ndarray, n: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
-    """Row positions (code // n, code % n) as ``dtype``, a chunk of codes at a time."""
+    """Row positions (code // n, code % n) as ``dtype``, ``CHUNKS.block_split`` codes at a time
+    (bounds the int64 temporaries)."""
     left = np.empty(codes.size, dtype=dtype)
     right = np.empty(codes.size, dtype=dtype)
-    for start in range(0, codes.size, SPLIT_CHUNK):
-        part = slice(start, start + SPLIT_CHUNK)
+    chunk = CHUNKS.block_split
+    for start in range(0, codes.size, chunk):
+        part = slice(start, start + chunk)
         quotient, remainder = np.divmod(codes[part], n)
         left[part], right[part] = quotient, remainder
     return left, right
@@ -227,9 +224,10 @@ def _rule_codes(df: pd.DataFrame, rule: BlockingRule, cap: int, window: int, n: 
 
 def union_bounds(rule_codes: list[np.ndarray], n: int) -> list[int]:
     """Code boundaries (0, ..., n * n; at least one range) cutting the union into ranges of about
-    UNION_CHUNK rule codes (from a sample of every rule's codes), none wider than MAX_SPAN."""
-    step = max(UNION_CHUNK // 64, 1)
-    per_range = max(UNION_CHUNK // step, 1)
+    ``CHUNKS.union`` rule codes (from a sample of every rule's codes; bounds the temporaries of
+    a range), none wider than MAX_SPAN."""
+    step = max(CHUNKS.union // 64, 1)
+    per_range = max(CHUNKS.union // step, 1)
     sample = np.sort(np.concatenate([codes[::step] for codes in rule_codes] + [np.zeros(0, np.int64)]))
     cuts = sample[per_range::per_range].tolist()
     return sorted({0, max(n * n, 1), *cuts, *range(MAX_SPAN, n * n, MAX_SPAN)})
@@ -271,12 +269,11 @@ def candidate_pairs(df: pd.DataFrame, rules: list[BlockingRule], cap: int,
     if len(rules) > MAX_RULES:
         raise ValueError(f"at most {MAX_RULES} blocking rules are supported, got {len(rules)}")
     masks = mask_dtype(len(rules))
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        per_rule = list(pool.map(lambda rule: _rule_codes(df, rule, cap, window, n, side), rules))
-        rule_codes = [codes for codes, _ in per_rule]
-        bounds = union_bounds(rule_codes, n)
-        ranges = list(pool.map(lambda start, stop: union_range(rule_codes, start, stop, n, masks),
-                               bounds[:-1], bounds[1:]))
+    per_rule = map_threads(lambda rule: _rule_codes(df, rule, cap, window, n, side), rules)
+    rule_codes = [codes for codes, _ in per_rule]
+    bounds = union_bounds(rule_codes, n)
+    ranges = map_threads(lambda start, stop: union_range(rule_codes, start, stop, n, masks),
+                         bounds[:-1], bounds[1:])
     del rule_codes
     found_first = sum((found for *_, found in ranges), np.zeros(len(rules), np.int64))
     stats = [RuleStats(rule=rule.name, pairs=int(codes.size), new_pairs=int(new), **info)
@@ -285,15 +282,3 @@ def candidate_pairs(df: pd.DataFrame, rules: list[BlockingRule], cap: int,
     left, right, rule_mask = (np.concatenate([part[k] for part in ranges]) for k in range(3))
     return CandidatePairs(left=left, right=right, stats=stats, rule_mask=rule_mask)
 
-
-def column_key(*columns: str) -> KeyFn:
-    """KeyFn: int64 code of the combination of ``columns``; -1 when any of them is missing
-    or blank."""
-
-    def key(df: pd.DataFrame) -> np.ndarray:
-        frame = pd.DataFrame({c: df[c].astype("string").str.strip() for c in columns})
-        missing = (frame.isna() | (frame == "")).any(axis=1).to_numpy()
-        codes = frame.groupby(list(columns), sort=False, dropna=False).ngroup().to_numpy()
-        return np.where(missing, -1, codes).astype(np.int64)
-
-    return key

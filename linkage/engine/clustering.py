@@ -31,19 +31,16 @@ cross checks, so the weakest links give way. Larger unverified clusters are coun
 hard constraints as keys. Rejected pairs of clusters are remembered until one of them changes.
 
 Clusters never cross the connected components of the strong edges, so each component is
-clustered on its own. In a component of at most SETTLE_LIMIT records every pair of records is
-checked against cannot_link once, vectorized: when none conflicts and every scored pair inside
-supports, no merge can be refused and the component is one cluster without the loop (most
-components); otherwise the loop reads "does any cross pair conflict" from per-cluster bit sets
-of the members' and their conflicting records' positions in the component instead of calling
-the predicate.
+clustered on its own, and most are settled without the loop (linkage.engine.components). The
+loop's state, disjoint sets with key and conflict summaries and the adjacency of the scored
+pairs, is in linkage.engine.cluster_sets.
 
 Cost: one sort of the edges, a Python loop over the edges above the threshold of the
 components not settled with O(1) work per edge, and for merges involving a larger cluster
 numpy work proportional to the scored pairs of the smaller one (small-into-large: O(E log n)
-overall) plus the bounded predicate cross product in components past SETTLE_LIMIT. Memory:
+overall) plus the bounded predicate cross product in components too large to settle. Memory:
 only the pairs inside one connected component of the strong edges are copied and put in the
-adjacency (at 100k roster records 5% of the candidate pairs).
+adjacency.
 """
 from __future__ import annotations
 
@@ -53,44 +50,16 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
-from linkage.engine.blocking import window_pairs
-from linkage.engine.settings import KeyFn, LinkageSettings, PairPredicate
+from linkage.engine.cluster_sets import Adjacency, Clusters
+from linkage.engine.components import (component_conflicts, pairs_within_components, settled_components,
+                                       strong_components)
+from linkage.engine.settings import CannotLink, LinkageSettings, PairPredicate
 
 CROSS_LIMIT = 20_000
 VERIFY_LIMIT = 3_000
 SMALL_CLUSTER = 32
 SMALL_DEGREE = 256
-COMPONENT_CHUNK = 1 << 24
-"""Pairs per chunk when comparing the components of their two records."""
-SETTLE_LIMIT = 64
-"""Largest component settled without the loop (its record pairs are all checked for conflicts)."""
-SETTLE_CHUNK = 1 << 20
-"""Record pairs per step when checking components for conflicts."""
-SUPPORT_MARGIN = 1e-9
-"""A mean of probabilities in [0, 1] each at least min_support + SUPPORT_MARGIN is at least
-min_support however its sum is rounded (a settled component has under SETTLE_LIMIT**2 pairs)."""
-
-
-@dataclass(frozen=True)
-class CannotLink:
-    """cannot_link made of key constraints (checked through cluster summaries) and an optional
-    general predicate (checked on cross pairs)."""
-
-    keys: tuple[KeyFn, ...] = ()
-    predicate: PairPredicate | None = None
-
-    def __call__(self, df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        conflict = np.zeros(np.asarray(left).size, dtype=bool)
-        for key_fn in self.keys:
-            key = np.asarray(key_fn(df), dtype=np.int64)
-            a, b = key[left], key[right]
-            conflict |= (a >= 0) & (b >= 0) & (a != b)
-        if self.predicate is not None:
-            conflict |= np.asarray(self.predicate(df, left, right), dtype=bool)
-        return conflict
 
 
 def _constraints(settings: LinkageSettings, df: pd.DataFrame
@@ -106,82 +75,6 @@ def _constraints(settings: LinkageSettings, df: pd.DataFrame
     return None, constraint
 
 
-class _Clusters:
-    """Disjoint sets with member lists (small merged into large, so every record's root label
-    is kept current in O(n log n) overall), key summaries and a version per root. Only clusters
-    of two or more records hold a member list and a version, so a record never merged costs no
-    Python object."""
-
-    def __init__(self, n: int, keys: np.ndarray | None):
-        self.merged: dict[int, list[int]] = {}
-        self.version: dict[int, int] = {}
-        self.root_of = list(range(n))
-        self.root_array = np.arange(n, dtype=np.int64)
-        self.unverified: set[int] = set()
-        self.key_columns = [] if keys is None else [keys[:, j].tolist() for j in range(keys.shape[1])]
-        self.position: list[int] | None = None
-        self.member_bits: dict[int, int] = {}
-        self.partners: dict[int, int] = {}
-
-    def know_conflicts(self, position: np.ndarray, left: np.ndarray, right: np.ndarray) -> None:
-        """Conflict summaries for the records with a ``position`` in their component (0..63, -1
-        for none) whose record pairs were all checked, ``left``/``right`` being those in
-        conflict: a cluster's bits of its members' positions and of the positions of the
-        records in conflict with one of them."""
-        self.position = position.tolist()
-        for a, b in zip(left.tolist(), right.tolist()):
-            self.partners[a] = self.partners.get(a, 0) | 1 << self.position[b]
-            self.partners[b] = self.partners.get(b, 0) | 1 << self.position[a]
-
-    def bits(self, root: int) -> int:
-        return self.member_bits.get(root) or 1 << self.position[root]
-
-    def conflict_known(self, a: int, b: int) -> bool | None:
-        """Whether a record of cluster ``a`` conflicts with one of ``b`` when their component's
-        pairs were all checked, else None."""
-        if self.position is None or self.position[a] < 0:
-            return None
-        return bool(self.partners.get(a, 0) & self.bits(b))
-
-    def members(self, root: int) -> list[int]:
-        return self.merged.get(root) or [root]
-
-    def size(self, root: int) -> int:
-        members = self.merged.get(root)
-        return 1 if members is None else len(members)
-
-    def keys_conflict(self, a: int, b: int) -> bool:
-        for column in self.key_columns:
-            x, y = column[a], column[b]
-            if x >= 0 and y >= 0 and x != y:
-                return True
-        return False
-
-    def union(self, big: int, small: int, verified: bool) -> None:
-        root_of = self.root_of
-        small_members = self.merged.pop(small, None) or [small]
-        for member in small_members:
-            root_of[member] = big
-        if len(small_members) == 1:
-            self.root_array[small_members[0]] = big
-        else:
-            self.root_array[small_members] = big
-        self.merged.setdefault(big, [big]).extend(small_members)
-        self.version[big] = self.version.get(big, 0) + 1
-        if not verified or small in self.unverified:
-            self.unverified.add(big)
-        self.unverified.discard(small)
-        for column in self.key_columns:
-            if column[big] < 0:
-                column[big] = column[small]
-        if self.position is not None and self.position[big] >= 0:
-            self.member_bits[big] = self.bits(big) | self.bits(small)
-            self.member_bits.pop(small, None)
-            partners = self.partners.pop(small, 0)
-            if partners:
-                self.partners[big] = self.partners.get(big, 0) | partners
-
-
 @dataclass
 class ClusterStats:
     """What clustering did."""
@@ -194,35 +87,6 @@ class ClusterStats:
     clusters_resplit: int = 0
     clusters_too_large_to_verify: int = 0
     seconds_loop: float = 0.0
-
-
-@dataclass(frozen=True)
-class _Adjacency:
-    """Every scored pair in both directions, grouped by record (CSR)."""
-
-    indptr: np.ndarray
-    neighbour: np.ndarray
-    probability: np.ndarray
-    indptr_list: list[int]
-
-    @classmethod
-    def build(cls, n: int, lo: np.ndarray, hi: np.ndarray, probability: np.ndarray) -> "_Adjacency":
-        source = np.concatenate((lo, hi))
-        order = np.argsort(source, kind="stable")
-        indptr = np.concatenate(([0], np.cumsum(np.bincount(source, minlength=n))))
-        del source
-        neighbour = np.concatenate((hi, lo))[order]
-        probability = np.take(probability, order, mode="wrap")  # entry k of both halves
-        return cls(indptr=indptr, neighbour=neighbour, probability=probability,
-                   indptr_list=indptr.tolist())
-
-    def around(self, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(member, position in neighbour/probability) of every scored pair of the members."""
-        starts, counts = self.indptr[members], self.indptr[members + 1] - self.indptr[members]
-        total = int(counts.sum())
-        owner = np.repeat(members, counts)
-        first = np.repeat(np.cumsum(counts) - counts, counts)
-        return owner, np.repeat(starts, counts) + np.arange(total) - first
 
 
 def cluster(n_records: int, left: np.ndarray, right: np.ndarray, match_probability: np.ndarray,
@@ -240,80 +104,6 @@ def cluster(n_records: int, left: np.ndarray, right: np.ndarray, match_probabili
                    else min_support,
                    cross_limit, verify_limit, stats)
     return pd.factorize(roots)[0].astype(np.int64)
-
-
-def strong_components(n: int, left: np.ndarray, right: np.ndarray, strong: np.ndarray) -> np.ndarray:
-    """Connected component label per record of the ``strong`` pairs (a record without a strong
-    pair is a component of its own)."""
-    edges = np.flatnonzero(strong)
-    graph = coo_matrix((np.ones(edges.size, dtype=bool), (left[edges], right[edges])), shape=(n, n))
-    return connected_components(graph, directed=False)[1]
-
-
-def pairs_within_components(component: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Positions of the pairs whose two records lie in one component."""
-    within = np.zeros(left.size, dtype=bool)
-    for start in range(0, left.size, COMPONENT_CHUNK):
-        part = slice(start, start + COMPONENT_CHUNK)
-        within[part] = component[left[part]] == component[right[part]]
-    return np.flatnonzero(within)
-
-
-def _conflicts(df: pd.DataFrame, keys: np.ndarray | None, predicate: PairPredicate | None,
-               left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """cannot_link (key constraints and predicate) per pair."""
-    conflict = np.zeros(left.size, dtype=bool)
-    for column in () if keys is None else keys.T:
-        a, b = column[left], column[right]
-        conflict |= (a >= 0) & (b >= 0) & (a != b)
-    if predicate is not None and left.size:
-        conflict |= np.asarray(predicate(df, left, right), dtype=bool)
-    return conflict
-
-
-def component_conflicts(component: np.ndarray, df: pd.DataFrame, keys: np.ndarray | None,
-                        predicate: PairPredicate | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every pair of records of every component of 2 to SETTLE_LIMIT records checked for
-    cannot_link: each record's position in its component (-1 in other components) and the
-    pairs in conflict (ascending positions, as the loop's cross checks order them)."""
-    sizes = np.bincount(component)
-    records = np.flatnonzero((sizes >= 2)[component] & (sizes <= SETTLE_LIMIT)[component])
-    records = records[np.argsort(component[records], kind="stable")]
-    _, counts = np.unique(component[records], return_counts=True)
-    starts = np.cumsum(counts) - counts
-    position = np.full(component.size, -1, dtype=np.int64)
-    position[records] = np.arange(records.size) - np.repeat(starts, counts)
-    pairs = counts * (counts - 1) // 2
-    conflict_left, conflict_right = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
-    first = 0
-    while first < counts.size:  # a slice of components at a time
-        last = first + max(int(np.searchsorted(np.cumsum(pairs[first:]), SETTLE_CHUNK, side="right")), 1)
-        part = counts[first:last]
-        rows = records[starts[first]:starts[last - 1] + counts[last - 1]]
-        left, right = window_pairs(rows, np.cumsum(part) - part, part, part - 1)
-        conflict = _conflicts(df, keys, predicate, left, right)
-        conflict_left.append(left[conflict])
-        conflict_right.append(right[conflict])
-        first = last
-    return position, np.concatenate(conflict_left), np.concatenate(conflict_right)
-
-
-def settled_components(component: np.ndarray, lo: np.ndarray, probability: np.ndarray,
-                       conflict_left: np.ndarray, min_support: float, cross_limit: float) -> np.ndarray:
-    """Per component: True when best-first merging makes it one cluster, known without the
-    loop. ``lo`` and ``probability``: the scored pairs inside components; ``conflict_left``: a
-    record of every pair in conflict of component_conflicts.
-
-    That holds for a component of 2 to SETTLE_LIMIT records when every merge in it would be
-    fully cross-checked (size**2 // 4 <= cross_limit), no two of its records conflict and each of
-    its scored pairs supports (probability at least min_support + SUPPORT_MARGIN): then no merge
-    is ever refused, so every strong edge between two of its clusters merges them.
-    """
-    sizes = np.bincount(component)
-    settled = (sizes >= 2) & (sizes <= SETTLE_LIMIT) & (sizes * sizes // 4 <= cross_limit)
-    settled[component[lo[probability < min_support + SUPPORT_MARGIN]]] = False
-    settled[component[conflict_left]] = False
-    return settled
 
 
 def _merge(n: int, left: np.ndarray, right: np.ndarray, probability: np.ndarray,
@@ -345,10 +135,10 @@ def _merge(n: int, left: np.ndarray, right: np.ndarray, probability: np.ndarray,
     stats.edges_considered += int(np.count_nonzero(in_settled))
     stats.merges += int((np.bincount(component)[settled] - 1).sum())
     edges = strong[~in_settled]
-    adjacency = _Adjacency.build(n, lo, hi, probability)
+    adjacency = Adjacency.build(n, lo, hi, probability)
     edge_conflict = (np.asarray(predicate(df, lo[edges], hi[edges]), dtype=bool)
                      if predicate is not None and edges.size else np.zeros(edges.size, bool))
-    clusters = _Clusters(n, keys)
+    clusters = Clusters(n, keys)
     if predicate is not None:
         clusters.know_conflicts(position, conflict_left, conflict_right)
     rejected: dict[tuple[int, int], tuple[int, int]] = {}
@@ -413,7 +203,7 @@ def best_first_rank(order: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
     return rank
 
 
-def _cross_check(clusters: _Clusters, big: int, small: int, adjacency: _Adjacency,
+def _cross_check(clusters: Clusters, big: int, small: int, adjacency: Adjacency,
                  min_support: float, predicate: PairPredicate | None, all_pairs: bool,
                  df: pd.DataFrame) -> str:
     """'' when the two clusters may merge, else 'conflict' or 'support'.
@@ -450,15 +240,15 @@ def _cross_check(clusters: _Clusters, big: int, small: int, adjacency: _Adjacenc
     return ""
 
 
-def _crossing_small(clusters: _Clusters, big: int, members: list[int],
-                    adjacency: _Adjacency) -> tuple[list[int], list[int], list[float]]:
+def _crossing_small(clusters: Clusters, big: int, members: list[int],
+                    adjacency: Adjacency) -> tuple[list[int], list[int], list[float]]:
     """Scored pairs (small member, big member, probability) across the clusters, in Python."""
     indptr, root_of = adjacency.indptr_list, clusters.root_of
     owners, others, probabilities = [], [], []
     for member in members:
         start, stop = indptr[member], indptr[member + 1]
-        # slices become lists per member: Python lists of every pair would cost ~70 bytes
-        # a pair (both directions), which at 1M rows is several GB
+        # slices become lists per member: Python lists of every pair (both directions) would
+        # hold a Python object per pair
         for other, probability in zip(adjacency.neighbour[start:stop].tolist(),
                                       adjacency.probability[start:stop].tolist()):
             if root_of[other] == big:
@@ -468,7 +258,7 @@ def _crossing_small(clusters: _Clusters, big: int, members: list[int],
     return owners, others, probabilities
 
 
-def _crossing_numpy(clusters: _Clusters, big: int, members: list[int], adjacency: _Adjacency
+def _crossing_numpy(clusters: Clusters, big: int, members: list[int], adjacency: Adjacency
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Scored pairs (small member, big member, probability) across the clusters, vectorized."""
     owner, position = adjacency.around(np.asarray(members, dtype=np.int64))

@@ -1,12 +1,12 @@
 """link(df, settings): block, compare, train, score and cluster one table."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 
-from linkage.engine.blocking import candidate_pairs
+from linkage.engine.blocking import RuleStats, candidate_pairs
 from linkage.engine.clustering import ClusterStats, cluster
 from linkage.engine.levels import column_cache, comparison_levels
 from linkage.engine.fs import FSModel, fit, weights_from_evidence
@@ -17,13 +17,76 @@ from schemas.outputs import level_column
 
 
 @dataclass
+class LinkageStats:
+    """What one linkage run did (either engine builds it through ``LinkageStats.of_run``)."""
+
+    records: int
+    candidate_pairs: int
+    pairs_kept: int
+    """pairs at or above settings.pairs_floor (the rows of LinkageResult.pairs)."""
+    pairs_at_threshold: int
+    """pairs at or above settings.match_threshold."""
+    clusters: int
+    blocking: list[RuleStats]
+    clustering: ClusterStats
+    em_sessions: list[dict]
+    """the model's EM sessions without their trained flags."""
+    lambda_: float
+    seconds: dict[str, float]
+    """seconds per stage, in stage order."""
+    engine: str | None = None
+    """the engine when not the pandas one ("spark")."""
+
+    @classmethod
+    def of_run(cls, records: int, candidate_pairs: int, pairs_kept: int, pairs_at_threshold: int,
+               labels: np.ndarray, blocking: list[RuleStats], clustering: ClusterStats, model: FSModel,
+               seconds: dict[str, float], engine: str | None = None) -> "LinkageStats":
+        """The statistics of a run from its counts, labels, blocking and clustering statistics,
+        model and stage timings."""
+        return cls(
+            records=records,
+            candidate_pairs=candidate_pairs,
+            pairs_kept=pairs_kept,
+            pairs_at_threshold=pairs_at_threshold,
+            clusters=int(labels.max() + 1) if labels.size else 0,
+            blocking=list(blocking),
+            clustering=clustering,
+            em_sessions=[{key: value for key, value in session.items() if key != "trained"}
+                         for session in model.sessions],
+            lambda_=model.lambda_,
+            seconds=seconds,
+            engine=engine,
+        )
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready form: records, candidate_pairs, pairs_kept, pairs_at_threshold,
+        clusters, blocking (one dict per rule), clustering, em_sessions, lambda, seconds, and
+        engine when set."""
+        out = {
+            "records": self.records,
+            "candidate_pairs": self.candidate_pairs,
+            "pairs_kept": self.pairs_kept,
+            "pairs_at_threshold": self.pairs_at_threshold,
+            "clusters": self.clusters,
+            "blocking": [asdict(rule) for rule in self.blocking],
+            "clustering": asdict(self.clustering),
+            "em_sessions": self.em_sessions,
+            "lambda": self.lambda_,
+            "seconds": self.seconds,
+        }
+        if self.engine is not None:
+            out["engine"] = self.engine
+        return out
+
+
+@dataclass
 class LinkageResult:
     """Scored pairs (at or above settings.pairs_floor), the model, labels and run statistics."""
 
     pairs: pd.DataFrame
     model: FSModel
     labels: np.ndarray
-    stats: dict = field(default_factory=dict)
+    stats: LinkageStats
 
 
 def pairs_frame(left: np.ndarray, right: np.ndarray, levels: np.ndarray, weight: np.ndarray,
@@ -88,17 +151,8 @@ def link(df: pd.DataFrame, settings: LinkageSettings) -> LinkageResult:
     lap("cluster")
     pairs = pairs_frame(left[keep], right[keep], kept_levels, weight[keep], probability[keep], settings)
     lap("pairs_frame")
-    stats = {
-        "records": len(df),
-        "candidate_pairs": n_candidates,
-        "pairs_kept": int(keep.size),
-        "pairs_at_threshold": int(np.count_nonzero(probability >= settings.match_threshold)),
-        "clusters": int(labels.max() + 1) if labels.size else 0,
-        "blocking": [asdict(rule) for rule in blocking_stats],
-        "clustering": asdict(cluster_stats),
-        "em_sessions": [{key: value for key, value in session.items() if key != "trained"}
-                        for session in model.sessions],
-        "lambda": model.lambda_,
-        "seconds": timings,
-    }
+    stats = LinkageStats.of_run(
+        records=len(df), candidate_pairs=n_candidates, pairs_kept=int(keep.size),
+        pairs_at_threshold=int(np.count_nonzero(probability >= settings.match_threshold)),
+        labels=labels, blocking=blocking_stats, clustering=cluster_stats, model=model, seconds=timings)
     return LinkageResult(pairs=pairs, model=model, labels=labels, stats=stats)

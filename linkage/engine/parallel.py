@@ -91,8 +91,9 @@ def run_spans(task: Callable[[int, int], None], work: list[tuple[int, int]], fir
 
 def map_threads(fn: Callable[..., R], *items: Iterable) -> list[R]:
     """``[fn(*args) for args in zip(*items)]`` on one thread per CPU, in order."""
+    context = contextvars.copy_context()  # the caller's: a worker thread's own context is empty
     with ThreadPoolExecutor(worker_count()) as pool:
-        return list(pool.map(lambda *args: contextvars.copy_context().run(fn, *args), *items))
+        return list(pool.map(lambda *args: context.copy().run(fn, *args), *items))
 
 
 @contextmanager

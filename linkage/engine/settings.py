@@ -49,6 +49,28 @@ class BlockingRule:
     split_involves: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class CannotLink:
+    """Pairs that are never one person: key constraints and an optional general predicate.
+
+    ``keys``: two records conflict when both carry a key >= 0 under one of them and the keys
+    differ (clustering checks them exactly through per-cluster summaries). ``predicate``: any
+    other rule, checked on the pairs crossing two clusters (linkage.engine.clustering)."""
+
+    keys: tuple[KeyFn, ...] = ()
+    predicate: PairPredicate | None = None
+
+    def __call__(self, df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        conflict = np.zeros(np.asarray(left).size, dtype=bool)
+        for key_fn in self.keys:
+            key = np.asarray(key_fn(df), dtype=np.int64)
+            a, b = key[left], key[right]
+            conflict |= (a >= 0) & (b >= 0) & (a != b)
+        if self.predicate is not None:
+            conflict |= np.asarray(self.predicate(df, left, right), dtype=bool)
+        return conflict
+
+
 @dataclass
 class LinkageSettings:
     """Everything the engine needs to link one table (dedupe) or two tables (link only)."""
@@ -57,7 +79,9 @@ class LinkageSettings:
     blocking_rules: list[BlockingRule]
     block_cap: int = 500
     link_only_column: str | None = None
-    cannot_link: PairPredicate | None = None
+    cannot_link: CannotLink | PairPredicate | None = None
+    """Pairs never merged into one cluster: a CannotLink (key constraints checked exactly, and a
+    predicate), a plain predicate (taken as ``CannotLink(predicate=...)``), or None."""
     match_threshold: float = 0.95
     review_floor: float = 0.5
     pairs_floor: float = 0.01

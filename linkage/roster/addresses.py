@@ -19,7 +19,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from linkage.engine.levels import record_fields
+from linkage.engine.levels import RecordFields, code_columns
 
 _PROVINCE = re.compile(r"^(中国)?(西藏自治区|西藏)")
 _NOISE = re.compile(r"[\s,，、.。·()（）\-]+")
@@ -294,6 +294,9 @@ def resolve_places(
 COUNTY_LEVELS: tuple[str, ...] = (
     "different", "same prefecture only", "same county via id number", "same county",
 )
+COUNTY_FIELDS = RecordFields("county", code_columns("place_county_code", "place_prefecture_code",
+                                                    "place_county_from_id"))
+"""(records, 3) int32: place_county_code, place_prefecture_code, place_county_from_id."""
 
 
 def county_levels(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -304,8 +307,7 @@ def county_levels(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.n
     prefecture where a side knows only the prefecture (station/police addresses often stop
     there); 0 different county or prefecture.
     """
-    fields_l = record_fields(df, "county_fields", lambda rows: _county_fields(df, rows), left)
-    fields_r = record_fields(df, "county_fields", lambda rows: _county_fields(df, rows), right)
+    fields_l, fields_r = COUNTY_FIELDS.take(df, left), COUNTY_FIELDS.take(df, right)
     county_l, prefecture_l, from_id_l = fields_l[:, 0], fields_l[:, 1], fields_l[:, 2]
     county_r, prefecture_r, from_id_r = fields_r[:, 0], fields_r[:, 1], fields_r[:, 2]
     both_county = (county_l >= 0) & (county_r >= 0)
@@ -317,9 +319,3 @@ def county_levels(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.n
     levels[same_county & (from_id_l == 0) & (from_id_r == 0)] = 3
     levels[~both_county & ~both_prefecture] = -1
     return levels
-
-
-def _county_fields(df: pd.DataFrame, rows: np.ndarray | slice) -> np.ndarray:
-    """(rows, 3) int32: place_county_code, place_prefecture_code, place_county_from_id."""
-    columns = ("place_county_code", "place_prefecture_code", "place_county_from_id")
-    return np.stack([df[column].to_numpy(dtype=np.int64)[rows] for column in columns], axis=1).astype(np.int32)

@@ -28,7 +28,7 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from linkage.engine.levels import record_fields
+from linkage.engine.levels import RecordFields, code_columns
 from linkage.roster.dates import parse_dates
 
 BIRTH_LEVELS: tuple[str, ...] = (
@@ -116,17 +116,13 @@ def effective_birth(fields: pd.DataFrame, id_birth_date: pd.Series, id_usable: p
 
 
 _BIRTH_FIELDS = ("birth_lo", "birth_hi", "birth_exact", "birth_day_code", "birth_month_code")
-
-
-def _birth_fields(df: pd.DataFrame, rows: np.ndarray | slice) -> np.ndarray:
-    """(rows, _BIRTH_FIELDS) int32 matrix (years, day and month numbers fit)."""
-    return np.stack([df[column].to_numpy(dtype=np.int64)[rows] for column in _BIRTH_FIELDS], axis=1).astype(np.int32)
+BIRTH_FIELDS = RecordFields("birth", code_columns(*_BIRTH_FIELDS))
+"""(records, _BIRTH_FIELDS) int32 matrix (years, day and month numbers fit)."""
 
 
 def birth_levels(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Level of the `birth` comparison (see the module docstring)."""
-    fields_l = record_fields(df, "birth_fields", lambda rows: _birth_fields(df, rows), left)
-    fields_r = record_fields(df, "birth_fields", lambda rows: _birth_fields(df, rows), right)
+    fields_l, fields_r = BIRTH_FIELDS.take(df, left), BIRTH_FIELDS.take(df, right)
     lo_l, hi_l, exact_l, day_l, month_l = (fields_l[:, k] for k in range(len(_BIRTH_FIELDS)))
     lo_r, hi_r, exact_r, day_r, month_r = (fields_r[:, k] for k in range(len(_BIRTH_FIELDS)))
     gap = np.maximum(np.maximum(lo_l, lo_r) - np.minimum(hi_l, hi_r), 0)

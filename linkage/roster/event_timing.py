@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from linkage.engine.levels import record_fields
+from linkage.engine.levels import RecordFields, Rows
 from schemas.contract import CITY_SOURCES, ESCORT_SOURCE
 
 EVENT_TIMING_LEVELS: tuple[str, ...] = ("stays overlap", "unrelated dates", "referral window")
@@ -61,16 +61,18 @@ def source_kind(df: pd.DataFrame) -> np.ndarray:
     return kind
 
 
-def _timing_fields(df: pd.DataFrame, rows: np.ndarray | slice) -> np.ndarray:
+def _timing_fields(df: pd.DataFrame, rows: Rows) -> np.ndarray:
     """(rows, 3) int32: source kind, event day, exit day (-1 unknown; day numbers fit)."""
     return np.stack([source_kind(df)[rows], event_days(df)[rows], _days(df, "exit_date")[rows]],
                     axis=1).astype(np.int32)
 
 
+TIMING_FIELDS = RecordFields("event_timing", _timing_fields)
+
+
 def event_timing_levels(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Level of the event-timing comparison for each pair (see the module docstring)."""
-    fields_l = record_fields(df, "event_timing", lambda rows: _timing_fields(df, rows), left)
-    fields_r = record_fields(df, "event_timing", lambda rows: _timing_fields(df, rows), right)
+    fields_l, fields_r = TIMING_FIELDS.take(df, left), TIMING_FIELDS.take(df, right)
     kind_l, day_l, exit_l = fields_l[:, 0], fields_l[:, 1], fields_l[:, 2]
     kind_r, day_r, exit_r = fields_r[:, 0], fields_r[:, 1], fields_r[:, 2]
     station_l, station_r = kind_l == STATION, kind_r == STATION

@@ -22,7 +22,7 @@ from rapidfuzz.process import cpdist
 
 from linkage.roster.addresses import current_county
 from linkage.roster.birth import AGE_SLACK_YEARS
-from linkage.engine.levels import record_fields
+from linkage.engine.levels import RecordFields, Rows
 
 ID_LEVELS: tuple[str, ...] = (
     "two different valid numbers",
@@ -179,11 +179,14 @@ def id_contradicts_record(df: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
         return (id_year < lo - margin) | (id_year > hi + margin) | sex_differs
 
 
-def _id_fields(df: pd.DataFrame, rows: np.ndarray | slice) -> np.ndarray:
+def _id_fields(df: pd.DataFrame, rows: Rows) -> np.ndarray:
     """(rows, 5) int32: id18_code, id_valid, id_birth_code, id_county_code, id_text present."""
     columns = [df[column].to_numpy(dtype=np.int64)[rows]
                for column in ("id18_code", "id_valid", "id_birth_code", "id_county_code")]
     return np.stack([*columns, df["id_text"].notna().to_numpy()[rows]], axis=1).astype(np.int32)
+
+
+ID_FIELDS = RecordFields("id_number", _id_fields)
 
 
 def id_levels(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -193,8 +196,7 @@ def id_levels(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarr
     Uses the columns `id18_code`, `id_valid`, `id_birth_code`, `id_county_code`, `id_text`
     written by `linkage.roster.normalize.normalize_records`.
     """
-    fields_l = record_fields(df, "id_fields", lambda rows: _id_fields(df, rows), left)
-    fields_r = record_fields(df, "id_fields", lambda rows: _id_fields(df, rows), right)
+    fields_l, fields_r = ID_FIELDS.take(df, left), ID_FIELDS.take(df, right)
     code_l, valid_l, birth_l, county_l, text_l = (fields_l[:, k] for k in range(5))
     code_r, valid_r, birth_r, county_r, text_r = (fields_r[:, k] for k in range(5))
     levels = np.ones(len(left), dtype=np.int8)

@@ -2,20 +2,19 @@
 from __future__ import annotations
 
 import weakref
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 from linkage.roster.addresses import COUNTY_LEVELS, county_levels
 from linkage.roster.birth import BIRTH_LEVELS, birth_levels
-from linkage.engine.clustering import CannotLink
-from linkage.engine.levels import record_fields
+from linkage.engine.keys import code_key, code_pair_key, combined_codes
+from linkage.engine.levels import RecordFields, code_columns
 from linkage.roster.event_timing import (EVENT_TIMING_LEVELS, POLICE, REFERRAL_DAYS, STATION, event_days,
                                   event_timing_levels, source_kind)
 from linkage.roster.id_numbers import ID_LEVELS, id_contradicts_record, id_levels
 from linkage.roster.names import NAME_LEVELS, name_levels
-from linkage.engine.settings import BlockingRule, Comparison, ComparisonFn, LinkageSettings
+from linkage.engine.settings import BlockingRule, CannotLink, Comparison, ComparisonFn, KeyFn, LinkageSettings
 
 BLOCK_CAP = 100
 """Blocks above this many records are split on the rule's split key: a common name or component
@@ -66,14 +65,10 @@ def nested_place_levels(code_column: str, parents: tuple[str, ...], must_agree: 
     """
 
     columns = (code_column, must_agree, *parents)
-
-    def fields(df: pd.DataFrame, rows: np.ndarray | slice) -> np.ndarray:
-        return np.stack([df[column].to_numpy(dtype=np.int64)[rows] for column in columns], axis=1).astype(np.int32)
+    place_fields = RecordFields(f"place:{'/'.join(columns)}", code_columns(*columns))
 
     def compare(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        kind = f"place:{'/'.join(columns)}"
-        fields_l = record_fields(df, kind, lambda rows: fields(df, rows), left)
-        fields_r = record_fields(df, kind, lambda rows: fields(df, rows), right)
+        fields_l, fields_r = place_fields.take(df, left), place_fields.take(df, right)
         values_l, values_r = fields_l[:, 0], fields_r[:, 0]
         levels = (values_l == values_r).astype(np.int8)
         inside = (fields_l[:, 1] >= 0) & (fields_l[:, 1] == fields_r[:, 1])
@@ -105,32 +100,6 @@ def roster_comparisons() -> list[Comparison]:
     ]
 
 
-def combined_key(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """One int64 code per distinct (first, second) pair of codes; -1 if either is -1."""
-    width = np.int64(max(int(second.max(initial=-1)) + 1, 1))
-    return np.where((first >= 0) & (second >= 0), first * width + second, -1).astype(np.int64)
-
-
-def column_key(column: str) -> Callable[[pd.DataFrame], np.ndarray]:
-    """A blocking key read straight from an int64 code column."""
-
-    def key(df: pd.DataFrame) -> np.ndarray:
-        return df[column].to_numpy(dtype=np.int64)
-
-    key.__name__ = f"{column}_key"
-    return key
-
-
-def pair_key(first: str, second: str) -> Callable[[pd.DataFrame], np.ndarray]:
-    """A blocking key on two code columns together."""
-
-    def key(df: pd.DataFrame) -> np.ndarray:
-        return combined_key(df[first].to_numpy(dtype=np.int64), df[second].to_numpy(dtype=np.int64))
-
-    key.__name__ = f"{first}_{second}_key"
-    return key
-
-
 BIRTH_BUCKET_YEARS = 5
 """Width of the birth-year buckets that split oversize component blocks: an age estimated at an
 event misses the birth year by a few years, so component blocks must not demand the same year."""
@@ -148,8 +117,8 @@ def birth_bucket(df: pd.DataFrame) -> np.ndarray:
 
 
 def _component_county_bucket(component: np.ndarray, df: pd.DataFrame) -> np.ndarray:
-    county_bucket = combined_key(df["place_county_code"].to_numpy(dtype=np.int64), birth_bucket(df))
-    return combined_key(component, county_bucket)
+    county_bucket = combined_codes(df["place_county_code"].to_numpy(dtype=np.int64), birth_bucket(df))
+    return combined_codes(component, county_bucket)
 
 
 def first_component_county(df: pd.DataFrame) -> np.ndarray:
@@ -165,15 +134,15 @@ def last_component_county(df: pd.DataFrame) -> np.ndarray:
 
 def last_component_township(df: pd.DataFrame) -> np.ndarray:
     """Last canonical component + township: 次仁 ~ 扎西次仁 when neither has a birth year."""
-    return combined_key(_last_component(df), df["township_code_int"].to_numpy(dtype=np.int64))
+    return combined_codes(_last_component(df), df["township_code_int"].to_numpy(dtype=np.int64))
 
 
 def village_birth_bucket(df: pd.DataFrame) -> np.ndarray:
     """Village + birth bucket: finds records whose name is unknown or written beyond the keys."""
-    return combined_key(df["village_code"].to_numpy(dtype=np.int64), birth_bucket(df))
+    return combined_codes(df["village_code"].to_numpy(dtype=np.int64), birth_bucket(df))
 
 
-def referral_key(offset_days: int, column: str) -> Callable[[pd.DataFrame], np.ndarray]:
+def referral_key(offset_days: int, column: str) -> KeyFn:
     """Police date + ``offset_days`` (police rows) or intake date (station rows), with the code
     of ``column``: a police referral and the station intake it led to (see
     linkage.roster.event_timing). Other sources have no key.
@@ -184,7 +153,7 @@ def referral_key(offset_days: int, column: str) -> Callable[[pd.DataFrame], np.n
     def key(df: pd.DataFrame) -> np.ndarray:
         kind, day = source_kind(df), event_days(df)
         day = np.where(kind == POLICE, day + offset_days, np.where(kind == STATION, day, -1))
-        return combined_key(np.where(day >= 0, day, -1), df[column].to_numpy(dtype=np.int64))
+        return combined_codes(np.where(day >= 0, day, -1), df[column].to_numpy(dtype=np.int64))
 
     key.__name__ = f"referral_{offset_days}_{column}_key"
     return key
@@ -198,29 +167,29 @@ def birth_day(df: pd.DataFrame) -> np.ndarray:
 
 def roster_blocking_rules() -> list[BlockingRule]:
     """Blocking rules; oversize blocks (namesakes) split on birth year, county or sex."""
-    birth_year, county, sex = column_key("birth_lo"), column_key("place_county_code"), column_key("sex_code")
+    birth_year, county, sex = code_key("birth_lo"), code_key("place_county_code"), code_key("sex_code")
     return [
-        BlockingRule("same_id18", column_key("id18_code"), split_key=column_key("name_canon_code"),
+        BlockingRule("same_id18", code_key("id18_code"), split_key=code_key("name_canon_code"),
                      involves=("id_number",), split_involves=("name",)),
-        BlockingRule("same_name_canon", column_key("name_canon_code"), split_key=birth_year,
+        BlockingRule("same_name_canon", code_key("name_canon_code"), split_key=birth_year,
                      involves=("name",), split_involves=("birth",)),
-        BlockingRule("name_abbr_birth_year", pair_key("name_abbr_code", "birth_lo"), split_key=county,
+        BlockingRule("name_abbr_birth_year", code_pair_key("name_abbr_code", "birth_lo"), split_key=county,
                      involves=("name", "birth"), split_involves=("county",)),
-        BlockingRule("name_abbr_county", pair_key("name_abbr_code", "place_county_code"), split_key=birth_bucket,
+        BlockingRule("name_abbr_county", code_pair_key("name_abbr_code", "place_county_code"), split_key=birth_bucket,
                      involves=("name", "county"), split_involves=("birth",)),
-        BlockingRule("pinyin_county", pair_key("name_pinyin_code", "place_county_code"), split_key=birth_bucket,
+        BlockingRule("pinyin_county", code_pair_key("name_pinyin_code", "place_county_code"), split_key=birth_bucket,
                      involves=("name", "county"), split_involves=("birth",)),
-        BlockingRule("pinyin_birth_year", pair_key("name_pinyin_code", "birth_lo"), split_key=county,
+        BlockingRule("pinyin_birth_year", code_pair_key("name_pinyin_code", "birth_lo"), split_key=county,
                      involves=("name", "birth"), split_involves=("county",)),
-        BlockingRule("id_birth_date_county", pair_key("id_birth_code", "id_county_code"), split_key=sex,
+        BlockingRule("id_birth_date_county", code_pair_key("id_birth_code", "id_county_code"), split_key=sex,
                      involves=("id_number", "birth"), split_involves=("sex",)),
-        BlockingRule("household", column_key("household_code"), split_key=sex,
+        BlockingRule("household", code_key("household_code"), split_key=sex,
                      involves=("household", "village", "township", "county"), split_involves=("sex",)),
         BlockingRule("first_component_county", first_component_county, split_key=sex,
                      involves=("name", "county"), split_involves=("birth", "sex")),
         BlockingRule("last_component_county", last_component_county, split_key=sex,
                      involves=("name", "county"), split_involves=("birth", "sex")),
-        BlockingRule("first_component_township", pair_key("name_comp1_code", "township_code_int"), split_key=sex,
+        BlockingRule("first_component_township", code_pair_key("name_comp1_code", "township_code_int"), split_key=sex,
                      involves=("name", "county", "township"), split_involves=("sex",)),
         BlockingRule("last_component_township", last_component_township, split_key=sex,
                      involves=("name", "county", "township"), split_involves=("sex",)),

@@ -78,8 +78,8 @@ def run_benchmark(name: str, shared_dir: Path, result_out: list[LinkageResult] |
         "seconds": seconds,
         "cluster_precision": clusters["precision"],
         "cluster_recall": clusters["recall"],
-        "candidate_pairs": result.stats["candidate_pairs"],
-        "stage_seconds": result.stats["seconds"],
+        "candidate_pairs": result.stats.candidate_pairs,
+        "stage_seconds": result.stats.seconds,
     }
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from linkage.engine.blocking import column_key
-from linkage.engine.levels import (agreement, date_difference, edit_distance, exact_match,
-                             first_agreement, string_similarity)
+from linkage.engine.comparisons import (agreement, date_difference, edit_distance, exact_match,
+                                        first_agreement, string_similarity)
+from linkage.engine.keys import text_key
 from linkage.engine.settings import BlockingRule, Comparison, LinkageSettings
 
 NAME_LEVELS = ("else", "jw>=0.70", "jw>=0.88", "jw>=0.92", "exact")
@@ -59,12 +59,12 @@ def _febrl_comparisons() -> list[Comparison]:
 
 def _febrl_blocking() -> list[BlockingRule]:
     return [
-        BlockingRule("given_name", column_key("given_name"), column_key("date_of_birth")),
-        BlockingRule("surname", column_key("surname"), column_key("date_of_birth")),
-        BlockingRule("date_of_birth", column_key("date_of_birth")),
-        BlockingRule("soc_sec_id", column_key("soc_sec_id")),
-        BlockingRule("postcode_street", column_key("postcode", "street_number")),
-        BlockingRule("suburb_address", column_key("suburb", "address_1")),
+        BlockingRule("given_name", text_key("given_name"), text_key("date_of_birth")),
+        BlockingRule("surname", text_key("surname"), text_key("date_of_birth")),
+        BlockingRule("date_of_birth", text_key("date_of_birth")),
+        BlockingRule("soc_sec_id", text_key("soc_sec_id")),
+        BlockingRule("postcode_street", text_key("postcode", "street_number")),
+        BlockingRule("suburb_address", text_key("suburb", "address_1")),
     ]
 
 
@@ -113,12 +113,12 @@ def historical_settings() -> LinkageSettings:
         _exact("occupation", tf=True),
     ]
     blocking = [
-        BlockingRule("first_surname", column_key("first_name", "surname")),
-        BlockingRule("surname_dob", column_key("surname", "dob")),
-        BlockingRule("first_dob", column_key("first_name", "dob")),
-        BlockingRule("postcode_first", column_key("postcode_fake", "first_name")),
-        BlockingRule("postcode_surname", column_key("postcode_fake", "surname")),
-        BlockingRule("birthplace_year", column_key("birth_place", "dob_year")),
+        BlockingRule("first_surname", text_key("first_name", "surname")),
+        BlockingRule("surname_dob", text_key("surname", "dob")),
+        BlockingRule("first_dob", text_key("first_name", "dob")),
+        BlockingRule("postcode_first", text_key("postcode_fake", "first_name")),
+        BlockingRule("postcode_surname", text_key("postcode_fake", "surname")),
+        BlockingRule("birthplace_year", text_key("birth_place", "dob_year")),
     ]
     return LinkageSettings(comparisons=comparisons, blocking_rules=blocking,
                            match_threshold=0.5, u_sample_size=500_000)

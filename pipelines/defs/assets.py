@@ -127,8 +127,8 @@ def linkage_result(context: dg.AssetExecutionContext, normalized_records: pd.Dat
         result = link(normalized_records, settings)
     writers.write_model_json(result.model.to_json(), output_folder.root)
     stats = result.stats
-    metadata: dict[str, object] = {key: int(stats[key]) for key in ENGINE_COUNTS if key in stats}
-    metadata["seconds"] = {stage: float(seconds) for stage, seconds in stats.get("seconds", {}).items()}
+    metadata: dict[str, object] = {key: int(getattr(stats, key)) for key in ENGINE_COUNTS}
+    metadata["seconds"] = {stage: float(seconds) for stage, seconds in stats.seconds.items()}
     context.add_output_metadata(metadata)
     return result
 
@@ -245,7 +245,7 @@ def run_summary(context: dg.AssetExecutionContext, raw_rosters: pd.DataFrame, qu
         thresholds={"match_threshold": settings.match_threshold, "review_floor": settings.review_floor,
                     "pairs_floor": settings.pairs_floor},
         blocking={rule["rule"]: {k: v for k, v in rule.items() if k != "rule"}
-                  for rule in linkage_result.stats.get("blocking", [])},
+                  for rule in linkage_result.stats.to_dict()["blocking"]},
         timings_seconds=_step_seconds(context),
     )
     summary["engine"] = linkage_options.engine

@@ -9,12 +9,12 @@ Same functions, same results as ``linkage.engine.link.link``, with the pair work
   into buckets so one pandas call pairs many whole blocks), and pairs from
   several rules are merged with a bit mask of the rules that produced them;
 - comparison levels, term-frequency evidence and scores are computed per partition of pairs
-  (``mapInPandas``) with ``linkage.engine.levels`` / ``linkage.engine.fellegi_sunter`` against the
+  (``mapInPandas``) with ``linkage.engine.levels`` / ``linkage.engine.fs`` against the
   normalized frame, broadcast once to the executors;
 - training: the comparison-vector pattern counts are gathered on the cluster
   (``groupBy(mask, levels).count()``) and trained on the driver by
-  ``fellegi_sunter.train_from_patterns``, the function the pandas engine trains through;
-  lambda from the candidates' evidence as in ``fellegi_sunter.train``;
+  ``fs.training.train_from_patterns``, the function the pandas engine trains through;
+  lambda from the candidates' evidence as in ``fs.training.train``;
 - clustering: connected components of the pairs at or above the match threshold by
   large-star / small-star (``pipelines.spark.components``), then ``linkage.engine.clustering.cluster``
   (constraint-aware best-first merging) on groups of whole components (components hashed
@@ -36,10 +36,10 @@ import pandas as pd
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from linkage.engine.blocking import candidate_pairs
+from linkage.engine.blocking import RuleStats, candidate_pairs
 from linkage.engine.clustering import ClusterStats, cluster
 from linkage.engine.levels import comparison_levels
-from linkage.engine.link import LinkageResult, pairs_frame
+from linkage.engine.link import LinkageResult, LinkageStats, pairs_frame
 from linkage.engine.fs import (FSModel, evidence, possible_pairs, prior_from_candidates, train_from_patterns,
                                weights_from_evidence)
 from linkage.engine.settings import BlockingRule, LinkageSettings
@@ -280,18 +280,8 @@ def link_spark(spark: SparkSession, normalized: pd.DataFrame | str | Path,
         for frame in persisted:
             frame.unpersist()
         frame_broadcast.unpersist()
-    stats = {
-        "records": n,
-        "candidate_pairs": int(n_candidates),
-        "pairs_kept": len(pairs),
-        "pairs_at_threshold": int(at_threshold),
-        "clusters": int(labels.max() + 1) if labels.size else 0,
-        "blocking": rule_stats,
-        "clustering": cluster_stats,
-        "em_sessions": [{key: value for key, value in session.items() if key != "trained"}
-                        for session in model.sessions],
-        "lambda": model.lambda_,
-        "seconds": timings,
-        "engine": "spark",
-    }
+    stats = LinkageStats.of_run(
+        records=n, candidate_pairs=int(n_candidates), pairs_kept=len(pairs), pairs_at_threshold=int(at_threshold),
+        labels=labels, blocking=[RuleStats(**entry) for entry in rule_stats], clustering=ClusterStats(**cluster_stats),
+        model=model, seconds=timings, engine="spark")
     return LinkageResult(pairs=pairs, model=model, labels=labels, stats=stats)

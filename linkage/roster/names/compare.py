@@ -22,7 +22,7 @@ import pandas as pd
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 from rapidfuzz.process import cpdist
 
-from linkage.engine.levels import record_fields
+from linkage.engine.levels import RecordFields, code_columns
 
 NAME_LEVELS: tuple[str, ...] = (
     "different", "pinyin similar", "abbreviation-compatible", "variant-equivalent", "same written form",
@@ -33,11 +33,8 @@ PINYIN_JW_THRESHOLD = 0.9
 _FIELDS = ("name_norm_code", "name_affix_code", "name_canon_code", "name_abbr_code", "name_comp1_code",
            "name_comp2_code", "name_short")
 NORM, AFFIX, CANON, ABBR, COMP1, COMP2, SHORT = range(len(_FIELDS))
-
-
-def _name_fields(df: pd.DataFrame, rows: np.ndarray | slice) -> np.ndarray:
-    """(rows, _FIELDS) int32 matrix of the name code columns (codes count records: they fit)."""
-    return np.stack([df[column].to_numpy(dtype=np.int64)[rows] for column in _FIELDS], axis=1).astype(np.int32)
+NAME_CODE_FIELDS = RecordFields("name codes", code_columns(*_FIELDS))
+"""(records, _FIELDS) int32 matrix of the name code columns (codes count records: they fit)."""
 
 
 def _abbreviation_compatible(short: np.ndarray, full: np.ndarray) -> np.ndarray:
@@ -81,8 +78,7 @@ def _pinyin_similar(df: pd.DataFrame, left: np.ndarray, right: np.ndarray,
 
 def name_levels(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Level of the `name` comparison for each pair (see the module docstring)."""
-    fields_l = record_fields(df, "name_fields", lambda rows: _name_fields(df, rows), left)
-    fields_r = record_fields(df, "name_fields", lambda rows: _name_fields(df, rows), right)
+    fields_l, fields_r = NAME_CODE_FIELDS.take(df, left), NAME_CODE_FIELDS.take(df, right)
     norm_l, norm_r = fields_l[:, NORM], fields_r[:, NORM]
     missing = (norm_l < 0) | (norm_r < 0)
     affix_l, affix_r = fields_l[:, AFFIX], fields_r[:, AFFIX]

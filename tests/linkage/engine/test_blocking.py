@@ -1,11 +1,14 @@
 """Blocking: capped blocks, split keys, windows, dedupe across rules, link-only."""
+from dataclasses import replace
 from itertools import combinations
 
 import numpy as np
 import pandas as pd
 
-from linkage.engine.blocking import (MAX_SPAN, candidate_pairs, column_key, index_dtype, mask_dtype, pairs_in_row_order,
-                              sorted_unique, split_codes, union_bounds, union_range, window_pairs)
+from linkage.engine.blocking import (MAX_SPAN, candidate_pairs, index_dtype, mask_dtype, pairs_in_row_order,
+                                     sorted_unique, split_codes, union_bounds, union_range, window_pairs)
+from linkage.engine.keys import text_key
+from linkage.engine.parallel import CHUNKS
 from linkage.engine.settings import BlockingRule
 
 
@@ -15,7 +18,7 @@ def _pairs(result) -> set[tuple[int, int]]:
 
 def test_all_pairs_within_small_blocks_and_no_key_rows_left_out():
     df = pd.DataFrame({"k": ["a", "a", "b", None, "a", "b", " "]})
-    result = candidate_pairs(df, [BlockingRule("k", column_key("k"))], cap=10)
+    result = candidate_pairs(df, [BlockingRule("k", text_key("k"))], cap=10)
     assert _pairs(result) == {(0, 1), (0, 4), (1, 4), (2, 5)}
     assert np.all(result.left < result.right)
     assert result.stats[0].blocks == 2 and result.stats[0].largest_block == 3
@@ -23,7 +26,7 @@ def test_all_pairs_within_small_blocks_and_no_key_rows_left_out():
 
 def test_pairs_are_unique_across_rules_and_rule_mask_records_every_rule():
     df = pd.DataFrame({"a": ["x", "x", "y", "y"], "b": ["1", "1", "1", "2"]})
-    rules = [BlockingRule("a", column_key("a")), BlockingRule("b", column_key("b"))]
+    rules = [BlockingRule("a", text_key("a")), BlockingRule("b", text_key("b"))]
     result = candidate_pairs(df, rules, cap=10)
     assert _pairs(result) == {(0, 1), (2, 3), (0, 2), (1, 2)}
     assert len(result) == 4
@@ -34,13 +37,13 @@ def test_pairs_are_unique_across_rules_and_rule_mask_records_every_rule():
 
 def test_link_only_keeps_pairs_across_sides():
     df = pd.DataFrame({"k": ["a"] * 4, "side": ["l", "l", "r", "r"]})
-    result = candidate_pairs(df, [BlockingRule("k", column_key("k"))], cap=10, link_only="side")
+    result = candidate_pairs(df, [BlockingRule("k", text_key("k"))], cap=10, link_only="side")
     assert _pairs(result) == {(0, 2), (0, 3), (1, 2), (1, 3)}
 
 
 def test_oversize_block_is_split_on_the_split_key():
     df = pd.DataFrame({"k": ["a"] * 6, "s": ["1", "1", "1", "2", "2", "2"]})
-    rule = BlockingRule("k", column_key("k"), split_key=column_key("s"))
+    rule = BlockingRule("k", text_key("k"), split_key=text_key("s"))
     result = candidate_pairs(df, [rule], cap=4)
     assert _pairs(result) == {(0, 1), (0, 2), (1, 2), (3, 4), (3, 5), (4, 5)}
     assert result.stats[0].blocks_split == 1 and result.stats[0].windowed_rows == 0
@@ -48,7 +51,7 @@ def test_oversize_block_is_split_on_the_split_key():
 
 def test_sub_block_over_the_cap_falls_back_to_a_window():
     df = pd.DataFrame({"k": ["a"] * 8})
-    result = candidate_pairs(df, [BlockingRule("k", column_key("k"))], cap=3, window=2)
+    result = candidate_pairs(df, [BlockingRule("k", text_key("k"))], cap=3, window=2)
     assert _pairs(result) == {(i, j) for i in range(8) for j in (i + 1, i + 2) if j < 8}
     assert result.stats[0].windowed_rows == 8
 
@@ -65,19 +68,16 @@ def test_twenty_thousand_records_in_one_block_stay_bounded():
     n, cap = 20_000, 500
     rng = np.random.default_rng(0)
     df = pd.DataFrame({"k": ["same"] * n, "s": rng.integers(0, 200, n).astype(str)})
-    windowed = candidate_pairs(df, [BlockingRule("k", column_key("k"))], cap=cap, window=20)
+    windowed = candidate_pairs(df, [BlockingRule("k", text_key("k"))], cap=cap, window=20)
     assert len(windowed) <= n * 20
     assert windowed.stats[0].largest_block == n
-    split = candidate_pairs(df, [BlockingRule("k", column_key("k"), column_key("s"))], cap=cap)
+    split = candidate_pairs(df, [BlockingRule("k", text_key("k"), text_key("s"))], cap=cap)
     assert len(split) <= n * cap // 2
     assert split.stats[0].blocks_split == 1
 
 
-def test_sorted_unique_and_column_key_missing_parts():
+def test_sorted_unique():
     assert sorted_unique(np.array([5, 1, 5, 3, 1])).tolist() == [1, 3, 5]
-    df = pd.DataFrame({"a": ["x", "x", None], "b": ["1", "2", "1"]})
-    key = column_key("a", "b")(df)
-    assert key[2] == -1 and key[0] != key[1] and min(key[:2]) >= 0
 
 
 def test_a_range_of_the_union_ors_the_rule_bits_and_counts_the_first_rule_of_each_code():
@@ -96,7 +96,7 @@ def test_a_range_of_the_union_ors_the_rule_bits_and_counts_the_first_rule_of_eac
 
 
 def test_union_bounds_cover_all_codes_in_ranges_of_about_the_chunk(monkeypatch):
-    monkeypatch.setattr("linkage.engine.blocking.UNION_CHUNK", 64)
+    monkeypatch.setattr("linkage.engine.blocking.CHUNKS", replace(CHUNKS, union=64))
     n = 1_000
     rule_codes = [np.arange(0, 6_400, 2, dtype=np.int64), np.arange(0, 6_400, 5, dtype=np.int64)]
     bounds = union_bounds(rule_codes, n)
@@ -114,16 +114,16 @@ def test_union_built_in_many_ranges_is_the_union_built_in_one(monkeypatch):
     rng = np.random.default_rng(11)
     n = 2_000
     df = pd.DataFrame({f"c{r}": rng.integers(0, 30 + 20 * r, n).astype(str) for r in range(4)})
-    rules = [BlockingRule(f"c{r}", column_key(f"c{r}")) for r in range(4)]
+    rules = [BlockingRule(f"c{r}", text_key(f"c{r}")) for r in range(4)]
     whole = candidate_pairs(df, rules, cap=500)
-    monkeypatch.setattr("linkage.engine.blocking.UNION_CHUNK", 1_000)
+    monkeypatch.setattr("linkage.engine.blocking.CHUNKS", replace(CHUNKS, union=1_000))
     ranged = candidate_pairs(df, rules, cap=500)
     assert np.array_equal(whole.left, ranged.left) and np.array_equal(whole.right, ranged.right)
     assert np.array_equal(whole.rule_mask, ranged.rule_mask) and whole.stats == ranged.stats
 
 
 def test_split_codes_gives_row_positions_across_chunks(monkeypatch):
-    monkeypatch.setattr("linkage.engine.blocking.SPLIT_CHUNK", 3)
+    monkeypatch.setattr("linkage.engine.blocking.CHUNKS", replace(CHUNKS, block_split=3))
     n = 1_000_003
     left = np.array([0, 5, 999_999, 1_000_001, 7, 8, 9])
     right = np.array([1, 1_000_002, 1_000_000, 1_000_002, 8, 9, 10])
@@ -137,7 +137,7 @@ def test_positions_are_int32_and_the_rule_mask_as_small_as_the_rules_allow():
     assert [mask_dtype(k) for k in (1, 8, 9, 16, 17, 32, 33, 63)] == [
         np.uint8, np.uint8, np.uint16, np.uint16, np.uint32, np.uint32, np.int64, np.int64]
     df = pd.DataFrame({f"c{r}": ["x", "x", "y"] for r in range(9)})
-    rules = [BlockingRule(f"c{r}", column_key(f"c{r}")) for r in range(9)]
+    rules = [BlockingRule(f"c{r}", text_key(f"c{r}")) for r in range(9)]
     result = candidate_pairs(df, rules, cap=10)
     assert result.left.dtype == result.right.dtype == np.int32
     assert result.rule_mask.dtype == np.uint16 and result.rule_mask.tolist() == [2**9 - 1]
@@ -147,7 +147,7 @@ def test_union_of_many_overlapping_rules_matches_a_set_union():
     rng = np.random.default_rng(5)
     n = 3_000
     df = pd.DataFrame({f"c{r}": rng.integers(0, 40 + 30 * r, n).astype(str) for r in range(5)})
-    rules = [BlockingRule(f"c{r}", column_key(f"c{r}")) for r in range(5)]
+    rules = [BlockingRule(f"c{r}", text_key(f"c{r}")) for r in range(5)]
     result = candidate_pairs(df, rules, cap=500)
     expected: dict[tuple[int, int], int] = {}
     for bit, rule in enumerate(rules):

@@ -2,8 +2,10 @@
 import numpy as np
 import pandas as pd
 
-from linkage.engine.blocking import candidate_pairs, column_key
-from linkage.engine.levels import comparison_levels, exact_match, string_similarity
+from linkage.engine.blocking import candidate_pairs
+from linkage.engine.comparisons import exact_match, string_similarity
+from linkage.engine.keys import text_key
+from linkage.engine.levels import comparison_levels
 from linkage.engine.explain import explain_pair
 from linkage.engine.fs import score, train
 from linkage.engine.settings import BlockingRule, Comparison, LinkageSettings
@@ -29,7 +31,7 @@ def test_explanation_sums_to_the_match_weight():
                      Comparison("surname", ("else", "close", "exact"),
                                 string_similarity("surname", (0.9,))),
                      Comparison("town", ("else", "exact"), exact_match("town"))],
-        blocking_rules=[BlockingRule("given", column_key("given"))], u_sample_size=5_000)
+        blocking_rules=[BlockingRule("given", text_key("given"))], u_sample_size=5_000)
     pairs = candidate_pairs(df, settings.blocking_rules, settings.block_cap)
     levels = comparison_levels(df, pairs.left, pairs.right, settings.comparisons)
     model = train(df, pairs, levels, settings)

@@ -1,11 +1,10 @@
-"""Generic comparators: levels, missing handling, float64 thresholds, chunking."""
+"""The level matrix (chunks, threads) and the per-frame column cache."""
 import numpy as np
 import pandas as pd
-from rapidfuzz.distance import JaroWinkler
 
-from linkage.engine.levels import (absolute_difference, agreement, bands, column_cache, comparison_levels,
-                             date_difference, edit_distance, exact_match, first_agreement,
-                             string_similarity, text_values)
+from linkage.engine.comparisons import date_difference, exact_match, string_similarity
+from linkage.engine.levels import (ColumnArray, RecordFields, code_columns, column_cache, comparison_levels,
+                                   text_values)
 from linkage.engine.settings import Comparison
 
 FRAME = pd.DataFrame({
@@ -15,49 +14,6 @@ FRAME = pd.DataFrame({
 })
 LEFT = np.array([0, 0, 0, 4, 0])
 RIGHT = np.array([1, 2, 3, 5, 6])
-
-
-def test_exact_match_levels_and_missing():
-    assert exact_match("name")(FRAME, LEFT, RIGHT).tolist() == [0, -1, -1, 0, 1]
-    assert exact_match("age")(FRAME, LEFT, RIGHT).tolist() == [0, -1, 0, 0, 1]
-
-
-def test_string_similarity_bands_with_exact_level():
-    levels = string_similarity("name", (0.95, 0.80))(FRAME, LEFT, RIGHT)
-    assert levels.dtype == np.int8
-    assert levels.tolist() == [2, -1, -1, 1, 3]
-
-
-def test_similarity_threshold_applied_on_float64_not_rounded_float32():
-    score = JaroWinkler.normalized_similarity("martha", "marhta")
-    rounded = float(np.float32(score))
-    assert rounded > score  # float32 rounds this score up, past a threshold in between
-    just_above = string_similarity("name", ((score + rounded) / 2,), exact_level=False)
-    at_score = string_similarity("name", (score,), exact_level=False)
-    assert just_above(FRAME, LEFT[:1], RIGHT[:1]).tolist() == [0]
-    assert at_score(FRAME, LEFT[:1], RIGHT[:1]).tolist() == [1]
-
-
-def test_edit_distance_bands():
-    levels = edit_distance("name", (1, 2), "damerau_levenshtein")(FRAME, LEFT, RIGHT)
-    assert levels.tolist() == [2, -1, -1, 0, 3]  # transposition counts as one edit
-
-
-def test_absolute_and_date_differences():
-    assert absolute_difference("age", (1, 5))(FRAME, LEFT, RIGHT).tolist() == [2, -1, 0, 0, 3]
-    dates = date_difference("born", (2, 30), date_format="%Y-%m-%d")(FRAME, LEFT, RIGHT)
-    assert dates.tolist() == [2, -1, -1, 0, 3]
-
-
-def test_bands_strongest_threshold_gives_highest_level():
-    assert bands(np.array([0.99, 0.9, 0.5]), (0.95, 0.85), True).tolist() == [2, 1, 0]
-    assert bands(np.array([0, 2, 9]), (1, 3), False).tolist() == [2, 1, 0]
-
-
-def test_first_agreement_and_agreement():
-    combined = first_agreement(exact_match("name"),
-                               agreement(string_similarity("name", (0.9,)), 1))
-    assert combined(FRAME, LEFT, RIGHT).tolist() == [1, -1, -1, 0, 2]
 
 
 def test_comparison_levels_chunks_give_the_same_matrix():
@@ -99,3 +55,33 @@ def test_column_cache_prepares_a_column_once_inside_and_never_outside():
         assert text_values(df, "a") is text_values(df, "a")
         assert text_values(df, "a").tolist() == ["x", None, None]
     assert text_values(df, "a") is not text_values(df, "a")
+
+
+def test_record_fields_built_once_for_every_record_inside_a_cache_and_for_the_rows_outside():
+    df = pd.DataFrame({"a": [5, -1, 7, 9], "b": [0, 1, 2, 3]})
+    built = []
+
+    def build(frame, rows):
+        built.append(rows)
+        return code_columns("a", "b")(frame, rows)
+
+    fields = RecordFields("ab", build)
+    rows = np.array([2, 0, 2])
+    outside = fields.take(df, rows)
+    assert outside.dtype == np.int32 and outside.tolist() == [[7, 2], [5, 0], [7, 2]]
+    assert built[0] is rows
+    with column_cache():
+        inside = [fields.take(df, rows), fields.take(df, np.array([3]))]
+    assert len(built) == 2 and built[1] == slice(None)
+    assert np.array_equal(inside[0], outside) and inside[1].tolist() == [[9, 3]]
+
+
+def test_declarations_are_their_own_cache_keys_whatever_their_names():
+    df = pd.DataFrame({"a": [1, 2], "b": [3, 4]})
+    first, second = RecordFields("same", code_columns("a")), RecordFields("same", code_columns("b"))
+    doubled = ColumnArray("same", lambda series: series.to_numpy() * 2)
+    with column_cache():
+        assert first.take(df, np.array([0, 1])).tolist() == [[1], [2]]
+        assert second.take(df, np.array([0, 1])).tolist() == [[3], [4]]
+        assert doubled.of(df, "a").tolist() == [2, 4] and doubled.of(df, "b").tolist() == [6, 8]
+        assert doubled.of(df, "a") is doubled.of(df, "a")

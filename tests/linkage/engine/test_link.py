@@ -1,9 +1,13 @@
 """link(): the whole engine on a small synthetic table with typos and namesakes."""
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
-from linkage.engine.blocking import candidate_pairs, column_key
-from linkage.engine.levels import comparison_levels, exact_match, string_similarity
+from linkage.engine.blocking import candidate_pairs
+from linkage.engine.comparisons import exact_match, string_similarity
+from linkage.engine.keys import text_key
+from linkage.engine.levels import comparison_levels
 from linkage.engine.link import link, weights_in_place
 from linkage.engine.evaluate import pairwise_scores
 from linkage.engine.fs import fit, score
@@ -35,8 +39,8 @@ def _settings() -> LinkageSettings:
             Comparison("born", ("else", "exact"), exact_match("born")),
             Comparison("town", ("else", "exact"), exact_match("town")),
         ],
-        blocking_rules=[BlockingRule("town", column_key("town")),
-                        BlockingRule("born", column_key("born"))],
+        blocking_rules=[BlockingRule("town", text_key("town")),
+                        BlockingRule("born", text_key("born"))],
         match_threshold=0.9, pairs_floor=0.05, u_sample_size=50_000)
 
 
@@ -46,9 +50,22 @@ def test_link_finds_the_people_and_reports_every_stage():
     scores = pairwise_scores(result.labels, df["person"])
     assert scores["precision"] > 0.97 and scores["recall"] > 0.9
     assert result.labels.shape == (len(df),)
-    assert set(result.stats["seconds"]) >= {"blocking", "compare", "train", "score", "cluster"}
-    assert [rule["rule"] for rule in result.stats["blocking"]] == ["town", "born"]
-    assert result.stats["candidate_pairs"] >= result.stats["pairs_kept"] == len(result.pairs)
+    assert set(result.stats.seconds) >= {"blocking", "compare", "train", "score", "cluster"}
+    assert [rule.rule for rule in result.stats.blocking] == ["town", "born"]
+    assert result.stats.candidate_pairs >= result.stats.pairs_kept == len(result.pairs)
+
+
+def test_stats_to_dict_gives_the_run_summary_keys_as_plain_values():
+    result = link(_records(150, seed=3), _settings())
+    stats = result.stats.to_dict()
+    assert list(stats) == ["records", "candidate_pairs", "pairs_kept", "pairs_at_threshold", "clusters",
+                           "blocking", "clustering", "em_sessions", "lambda", "seconds"]
+    assert [rule["rule"] for rule in stats["blocking"]] == ["town", "born"]
+    assert list(stats["blocking"][0]) == ["rule", "pairs", "new_pairs", "blocks", "largest_block", "blocks_split",
+                                          "windowed_rows"]
+    assert stats["clustering"]["merges"] == result.stats.clustering.merges > 0
+    assert stats["clusters"] == int(result.labels.max() + 1) and stats["lambda"] == result.model.lambda_
+    assert "engine" not in stats and dataclasses.replace(result.stats, engine="spark").to_dict()["engine"] == "spark"
 
 
 def test_pairs_frame_has_levels_weights_and_respects_the_floor():

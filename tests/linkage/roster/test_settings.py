@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 
 from linkage.roster.normalize import normalize_records
-from linkage.roster.settings import combined_key, roster_cannot_link, roster_settings
+from linkage.roster.settings import roster_cannot_link, roster_settings
 from linkage.engine.settings import LinkageSettings
 from schemas.outputs import ROSTER_COMPARISONS
 
@@ -92,11 +92,6 @@ def test_cannot_link():
     left, right = np.array([0, 0, 0, 1]), np.array([3, 2, 1, 4])
     # two valid different ids; sex differs and 15 years apart; compatible; sex differs, 5 years apart
     assert roster_cannot_link()(df, left, right).tolist() == [True, True, False, True]
-
-
-def test_combined_key():
-    keys = combined_key(np.array([0, 1, -1, 1]), np.array([2, 2, 0, -1]))
-    assert keys[0] != keys[1] and keys[2] == -1 and keys[3] == -1
 
 
 def _relative_number_df() -> pd.DataFrame:

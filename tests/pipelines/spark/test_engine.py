@@ -64,7 +64,7 @@ def test_same_persons_as_the_pandas_engine(both_engines, normalized):
     assert spark_result.labels.size == len(normalized)
     assert _partition(spark_result.labels) == _partition(pandas_result.labels)
     assert (spark_result.labels == pandas_result.labels).all()  # numbered by first record too
-    assert spark_result.stats["clusters"] < len(normalized)  # records were really linked
+    assert spark_result.stats.clusters < len(normalized)  # records were really linked
 
 
 def test_same_pairs_and_model_as_the_pandas_engine(both_engines):
@@ -74,10 +74,10 @@ def test_same_pairs_and_model_as_the_pandas_engine(both_engines):
     for ours, theirs in zip(spark_result.model.comparisons, pandas_result.model.comparisons):
         assert np.array_equal(ours.m, theirs.m) and np.array_equal(ours.u, theirs.u)
     for key in ("candidate_pairs", "pairs_kept", "pairs_at_threshold", "blocking", "em_sessions"):
-        assert spark_result.stats[key] == pandas_result.stats[key], key
+        assert getattr(spark_result.stats, key) == getattr(pandas_result.stats, key), key
     merges = ("edges_considered", "merges", "rejected_conflict", "rejected_support")
-    assert {k: spark_result.stats["clustering"][k] for k in merges} == \
-        {k: pandas_result.stats["clustering"][k] for k in merges}
+    assert {k: getattr(spark_result.stats.clustering, k) for k in merges} == \
+        {k: getattr(pandas_result.stats.clustering, k) for k in merges}
 
 
 def test_final_labels_number_clusters_by_first_record():

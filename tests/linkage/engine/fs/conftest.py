@@ -4,9 +4,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from linkage.engine.blocking import candidate_pairs, column_key
+from linkage.engine.blocking import candidate_pairs
+from linkage.engine.keys import text_key
 from linkage.engine.fs.training import train
-from linkage.engine.levels import comparison_levels, exact_match, string_similarity
+from linkage.engine.comparisons import exact_match, string_similarity
+from linkage.engine.levels import comparison_levels
 from linkage.engine.settings import BlockingRule, Comparison, LinkageSettings
 
 
@@ -36,7 +38,7 @@ def people_settings(**changes) -> LinkageSettings:
         Comparison("year", ("else", "exact"), exact_match("year")),
         Comparison("town", ("else", "exact"), exact_match("town")),
     ]
-    rules = [BlockingRule("year", column_key("year")), BlockingRule("town", column_key("town"))]
+    rules = [BlockingRule("year", text_key("year")), BlockingRule("town", text_key("town"))]
     return LinkageSettings(comparisons=comparisons, blocking_rules=rules, u_sample_size=20_000,
                            **changes)
 

@@ -2,11 +2,11 @@
 import numpy as np
 import pandas as pd
 
-from linkage.engine.blocking import column_key
+from linkage.engine.keys import text_key
 from linkage.engine.fs.patterns import masked_pattern_counts
 from linkage.engine.fs.scoring import score
 from linkage.engine.fs.training import free_comparisons, train_from_patterns
-from linkage.engine.levels import exact_match
+from linkage.engine.comparisons import exact_match
 from linkage.engine.settings import BlockingRule, Comparison, LinkageSettings
 
 
@@ -65,9 +65,9 @@ def _session_training(rules: list[BlockingRule], people, settings_for_people) ->
 
 
 def test_a_session_skips_what_its_rule_involves_and_trains_the_rest(people, settings_for_people):
-    undeclared = BlockingRule("a", column_key("year"))
-    declared = BlockingRule("b", column_key("year"), involves=("year",))
-    split = BlockingRule("c", column_key("year"), involves=("year",), split_involves=("given",))
+    undeclared = BlockingRule("a", text_key("year"))
+    declared = BlockingRule("b", text_key("year"), involves=("year",))
+    split = BlockingRule("c", text_key("year"), involves=("year",), split_involves=("given",))
     first, second = _session_training([undeclared, declared], people, settings_for_people)[:2]
     assert first == ["year", "town"]  # else-share test drops the nearly always agreeing ones
     assert second == ["given", "surname", "town"]  # agreement among matches is evidence
@@ -78,8 +78,8 @@ def _collapse_case(identifier):
     rng = np.random.default_rng(5)
     df = pd.DataFrame({c: rng.integers(0, 50, 400).astype(str) for c in ("name", "place", "id")})
     comparisons = [Comparison(c, ("different", "same"), exact_match(c)) for c in ("name", "place", "id")]
-    rules = [BlockingRule("namesakes", column_key("name"), involves=("name",)),
-             BlockingRule("places", column_key("place"), involves=("place",))]
+    rules = [BlockingRule("namesakes", text_key("name"), involves=("name",)),
+             BlockingRule("places", text_key("place"), involves=("place",))]
     settings = LinkageSettings(comparisons=comparisons, blocking_rules=rules, identifier=identifier,
                                identifier_min_pairs=10)
     # session 0: namesakes of one place, 5% sharing an id (EM takes the shared place for a match);
