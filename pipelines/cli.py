@@ -173,7 +173,7 @@ def command_demo(args: argparse.Namespace) -> int:
 
 def demo_benchmark(persons: int, seed: int, world: str = "train") -> dict:
     """The whole pipeline on synthetic rosters, scored against their truth (pipelines.benchmarks.loaders.score_demo)."""
-    from pipelines.defs.assets import normalized_from_input
+    from pipelines.run import normalized_from_input
     from pipelines.benchmarks.loaders import score_demo
 
     with tempfile.TemporaryDirectory(prefix="rosterlink-benchmark-") as scratch:
@@ -211,7 +211,7 @@ def command_explain(args: argparse.Namespace) -> int:
     from linkage.engine.explain import explain_pair
     from linkage.engine.fellegi_sunter import FSModel
     from linkage.roster.settings import roster_settings
-    from pipelines.defs.assets import normalized_from_input
+    from pipelines.run import normalized_from_input
 
     refs = [_record_ref(args.left), _record_ref(args.right)]
     summary_path, model_path = args.output / RUN_SUMMARY_FILE, args.output / MODEL_FILE

@@ -4,26 +4,20 @@ Metadata carries counts only (rows, files, pairs, persons), never a value of a r
 Intermediate values go through the job's IO manager (the filesystem one under DAGSTER_HOME for
 `dagster dev`, memory for the in-process CLI run); contract files go through pipelines.files.writers.
 """
-import dataclasses
-from pathlib import Path
-
 import dagster as dg
 import pandas as pd
 
 from linkage.engine.link import LinkageResult, link
-from linkage.roster.normalize import normalize_records
 from linkage.roster.outcomes import build_persons, find_returns, poverty_matches as find_poverty_matches
 from linkage.roster.person_ids import assign_person_ids
-from linkage.roster.settings import roster_settings
-from linkage.engine.settings import LinkageSettings
 from pipelines.files import frames, writers
-from pipelines.files.ingest import RosterInputError, discover_files
-from pipelines.local.parallel import normalize_records_parallel, read_raw_rows
+from pipelines.local.parallel import normalize_records_parallel
 from pipelines.defs.quality_suites import QualitySuites
 from pipelines.files.report import ReportInputs, city_encounters, render_report
 from pipelines.defs.resources import InputFolder, LinkageOptions, OutputFolder
 from pipelines.spark.resource import SparkSessionResource
 from pipelines.files.run_summary import build_run_summary, count_files, count_quarantine_reasons
+from pipelines.run import read_raw, settings_for
 from quality.quarantine import split_quarantine
 
 GROUP = "rosterlink"
@@ -31,30 +25,6 @@ ENGINE_COUNTS = ("records", "candidate_pairs", "pairs_kept", "pairs_at_threshold
 FINAL = {"dagster/priority": "-2"}
 """Step tag of the run's summary and report: the in-process executor runs them after every other
 ready step, the quality checks included (pipelines.defs.checks.LAST), so the summary times them too."""
-
-
-def read_raw(input_dir: Path) -> tuple[pd.DataFrame, int]:
-    """Every row of every roster file of the input folder (all sources), and the number of files."""
-    files = discover_files(input_dir)
-    raw = read_raw_rows(input_dir, list(files))
-    if raw.empty:
-        raise RosterInputError(f"no data rows in the roster files under {input_dir}")
-    return raw, sum(len(paths) for paths in files.values())
-
-
-def normalized_from_input(input_dir: Path) -> pd.DataFrame:
-    """The normalized records of an input folder, exactly as a run builds them."""
-    records, _ = split_quarantine(read_raw(input_dir)[0])
-    return normalize_records(records)
-
-
-def settings_for(options: LinkageOptions) -> LinkageSettings:
-    """The roster settings with the run's threshold overrides."""
-    settings = roster_settings()
-    overrides = {name: value for name, value in
-                 (("match_threshold", options.match_threshold), ("review_floor", options.review_floor))
-                 if value is not None}
-    return dataclasses.replace(settings, **overrides) if overrides else settings
 
 
 def _count_by_source(frame: pd.DataFrame) -> dict[str, int]:
