@@ -12,10 +12,8 @@ from linkage.roster.outcomes import build_persons, find_returns, poverty_matches
 from linkage.roster.person_ids import assign_person_ids
 from pipelines.files import frames, writers
 from pipelines.local.parallel import normalize_records_parallel
-from pipelines.defs.quality_suites import QualitySuites
 from pipelines.files.report import ReportInputs, city_encounters, render_report
-from pipelines.defs.resources import InputFolder, LinkageOptions, OutputFolder
-from pipelines.spark.resource import SparkSessionResource
+from pipelines.defs.resources import InputFolder, LinkageOptions, OutputFolder, QualitySuites, SparkSessionResource
 from pipelines.files.run_summary import build_run_summary, count_files, count_quarantine_reasons
 from pipelines.run import read_raw, settings_for
 from quality.quarantine import split_quarantine

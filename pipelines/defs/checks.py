@@ -7,7 +7,8 @@ import pandas as pd
 
 from pipelines.defs import assets
 from quality.accounting import accounting_balanced, accounting_table
-from pipelines.defs.quality_suites import QualitySuites, source_rows
+from pipelines.defs.resources import QualitySuites
+from pipelines.local.quality_child import source_rows
 from schemas.contract import POVERTY_SOURCE, SOURCES
 
 LAST = {"dagster/priority": "-1"}
