@@ -8,7 +8,8 @@ import pytest
 
 pytest.importorskip("pyspark")
 
-from pipelines.cli import execute, write_synthetic_input  # noqa: E402
+from pipelines.benchmarks.demo import write_synthetic_input  # noqa: E402
+from pipelines.runner import execute  # noqa: E402
 from pipelines.config import RunConfig  # noqa: E402
 
 
