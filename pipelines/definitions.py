@@ -5,6 +5,7 @@ import dagster as dg
 
 from pipelines.config import RunConfig, config_from_env
 from pipelines.defs import ingest, linkage, outcomes, quality, reporting
+from pipelines.defs.io_manager import PrivateParquetIOManager
 from pipelines.defs.resources import resources_for
 
 DEFS_MODULES = (ingest, quality, linkage, outcomes, reporting)
@@ -31,11 +32,13 @@ def build_definitions(config: RunConfig, io_manager: dg.IOManagerDefinition | No
                       in_process: bool = False) -> dg.Definitions:
     """The code location for one run configuration.
 
-    `io_manager` overrides where intermediate values live; `in_process` says every step of the
-    run executes in this process (the CLI's run), so resources may share state between steps."""
+    Intermediate values live in the output folder's private state (PrivateParquetIOManager,
+    never pickled into DAGSTER_HOME) unless `io_manager` overrides it (memory for the CLI's
+    run); `in_process` says every step of the run executes in this process (the CLI's run), so
+    resources may share state between steps."""
     resources: dict[str, object] = dict(resources_for(config, in_process=in_process))
-    if io_manager is not None:
-        resources["io_manager"] = io_manager
+    resources["io_manager"] = io_manager if io_manager is not None else PrivateParquetIOManager(
+        output_path=str(config.output_dir))
     return dg.Definitions(
         assets=dg.load_assets_from_modules(DEFS_MODULES),
         asset_checks=dg.load_asset_checks_from_modules(DEFS_MODULES),

@@ -18,6 +18,7 @@ from linkage.engine.settings import LinkageSettings
 from linkage.roster.normalize import normalize_records
 from linkage.roster.settings import roster_settings
 from pipelines.files.ingest import RosterInputError, discover_files
+from pipelines.files.state import secret_key
 from pipelines.files.writers import MODEL_FILE, RUN_SUMMARY_FILE
 from pipelines.local.parallel import read_raw_rows
 from quality.quarantine import split_quarantine
@@ -84,5 +85,5 @@ def explain_records(output_dir: Path, refs: list[tuple[str, str]]) -> pd.DataFra
         if len(found) != 1:
             raise RunError(f"record {source}:{record_id} is not an accepted record of {input_dir}")
         positions.append(int(found[0]))
-    model = FSModel.from_json(model_path.read_text(encoding="utf-8"))
+    model = FSModel.from_json(model_path.read_text(encoding="utf-8"), tf_key=secret_key(output_dir))
     return explain_pair(model, normalized, positions[0], positions[1], roster_settings())

@@ -3,6 +3,11 @@
 Every asset is materialized and every check run in this process, on an ephemeral Dagster
 instance; intermediate values stay in memory. This module uses the code location
 (pipelines.definitions), it is not part of it.
+
+The run holds the output folder's lock (pipelines.files.lock) from before its first step to its
+end: a second run on the same folder fails at once with one line and touches nothing. Holding
+it, the run first removes what an interrupted run left; its files go to its staging folder and
+the final step publishes them as one set (pipelines.files.runs).
 """
 from __future__ import annotations
 
@@ -10,12 +15,15 @@ import os
 import tempfile
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import dagster as dg
 
 from pipelines.config import RunConfig
+from pipelines.files.lock import OutputLockedError, output_lock
+from pipelines.files.runs import clean_leftovers
+from pipelines.files.state import private_dir
 from pipelines.run import RunError
 
 
@@ -67,6 +75,17 @@ def run_pipeline(config: RunConfig, verbose: bool = False, instance=None):
 
     job = build_definitions(config, io_manager=dg.mem_io_manager, in_process=True).resolve_job_def(JOB_NAME)
     log_level = "INFO" if verbose else "CRITICAL"
+    private_dir(config.output_dir)
+    with ExitStack() as held:
+        try:
+            held.enter_context(output_lock(config.output_dir))
+        except OutputLockedError as error:
+            raise RunError(str(error)) from None
+        clean_leftovers(config.output_dir)
+        return _execute_job(job, log_level, verbose, instance)
+
+
+def _execute_job(job, log_level: str, verbose: bool, instance):
     with dagster_environment() as scratch, warnings.catch_warnings():
         if not verbose:
             warnings.simplefilter("ignore")

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-CONTRACT_VERSION = "1.0"
+CONTRACT_VERSION = "1.1"
 PARQUET_VERSION_KEY = b"rosterlink.contract_version"
+PARQUET_RUN_ID_KEY = b"rosterlink.run_id"
+"""Key of the run id in every output Parquet file's key-value metadata (contract 1.1)."""
 
 SOURCES: tuple[str, ...] = ("station", "police", "village", "poverty")
 INPUT_SUFFIXES: tuple[str, ...] = (".csv", ".xlsx", ".parquet")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from schemas.contract import CONTRACT_VERSION, PARQUET_VERSION_KEY
+from schemas.contract import CONTRACT_VERSION, PARQUET_RUN_ID_KEY, PARQUET_VERSION_KEY
 
 # The comparisons of the roster linkage model; match_pairs / review_queue carry one
 # int8 level column "<name>_level" per comparison (-1 = a side is missing, 0 = disagree,
@@ -107,8 +107,10 @@ OUTPUT_SCHEMAS: dict[str, pa.Schema] = {
 }
 
 
-def with_contract_version(schema: pa.Schema) -> pa.Schema:
-    """The schema with the contract version in its key-value metadata."""
+def with_contract_version(schema: pa.Schema, run_id: str | None = None) -> pa.Schema:
+    """The schema with the contract version (and the run id, when given) in its key-value metadata."""
     meta = dict(schema.metadata or {})
     meta[PARQUET_VERSION_KEY] = CONTRACT_VERSION.encode()
+    if run_id is not None:
+        meta[PARQUET_RUN_ID_KEY] = run_id.encode()
     return schema.with_metadata(meta)

@@ -8,6 +8,7 @@ from linkage.roster.person_ids import assign_person_ids
 from pipelines.defs import GROUP
 from pipelines.defs.resources import LinkageOptions, OutputFolder, SparkSessionResource
 from pipelines.files import frames, writers
+from pipelines.files.state import secret_key
 from pipelines.local.parallel import normalize_records_parallel
 from pipelines.run import settings_for
 
@@ -46,7 +47,7 @@ def linkage_result(context: dg.AssetExecutionContext, normalized_records: pd.Dat
         result = link_spark(spark.get_session(), normalized_records, settings)
     else:
         result = link(normalized_records, settings)
-    writers.write_model_json(result.model.to_json(), output_folder.root)
+    writers.write_model_json(result.model.to_json(tf_key=secret_key(output_folder.output_dir)), output_folder.root)
     stats = result.stats
     metadata: dict[str, object] = {key: int(getattr(stats, key)) for key in ENGINE_COUNTS}
     metadata["seconds"] = {stage: float(seconds) for stage, seconds in stats.seconds.items()}
@@ -58,7 +59,7 @@ def linkage_result(context: dg.AssetExecutionContext, normalized_records: pd.Dat
 def record_links(context: dg.AssetExecutionContext, normalized_records: pd.DataFrame,
                  linkage_result: LinkageResult, output_folder: OutputFolder) -> pd.DataFrame:
     """One person_id per accepted record, stable across runs on the same output folder."""
-    previous = writers.read_person_id_map(output_folder.root)
+    previous = writers.read_person_id_map(output_folder.output_dir)  # the current completed run's
     person_ids, mapping = assign_person_ids(frames.record_keys(normalized_records), linkage_result.labels,
                                             previous)
     probability = frames.best_link_probability(len(normalized_records), linkage_result.pairs,

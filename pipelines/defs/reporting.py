@@ -1,5 +1,9 @@
 """Reporting: the run's summary (run_summary.json) and report.html, run after every other step
-(pipelines.defs.FINAL)."""
+(pipelines.defs.FINAL); the report step then publishes the run's whole output set
+(pipelines.files.runs)."""
+from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
+
 import dagster as dg
 import pandas as pd
 
@@ -7,6 +11,8 @@ from linkage.engine.link import LinkageResult
 from pipelines.defs import FINAL, GROUP
 from pipelines.defs.resources import InputFolder, LinkageOptions, OutputFolder
 from pipelines.files import writers
+from pipelines.files.lock import output_lock
+from pipelines.files.runs import clean_leftovers, publish
 from pipelines.files.report import ReportInputs, city_encounters, render_report
 from pipelines.files.run_summary import build_run_summary, count_files, count_quarantine_reasons
 from pipelines.run import settings_for
@@ -21,6 +27,27 @@ def _step_seconds(context: dg.AssetExecutionContext) -> dict[str, float]:
                                                / 1000, 3)
         for record in records
     }
+
+
+def _iso_utc(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, tz=timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def rosterlink_version() -> str:
+    """The installed rosterlink package's version ("unknown" when run from a bare checkout)."""
+    try:
+        return version("rosterlink")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _run_identity(context: dg.AssetExecutionContext) -> dict[str, str]:
+    """run_id, started_at (the Dagster run's start), finished_at (now: every output but the report
+    is written) in ISO 8601 UTC, and rosterlink_version."""
+    started = context.instance.get_run_stats(context.run_id).start_time
+    now = datetime.now(timezone.utc).timestamp()
+    return {"run_id": context.run_id, "started_at": _iso_utc(started if started else now),
+            "finished_at": _iso_utc(now), "rosterlink_version": rosterlink_version()}
 
 
 @dg.asset(group_name=GROUP, op_tags=FINAL)
@@ -46,6 +73,7 @@ def run_summary(context: dg.AssetExecutionContext, raw_rosters: pd.DataFrame, qu
                   for rule in linkage_result.stats.to_dict()["blocking"]},
         timings_seconds=_step_seconds(context),
     )
+    summary.update(_run_identity(context))
     summary["engine"] = linkage_options.engine
     summary["input_folder"] = str(input_folder.root.resolve())
     writers.write_run_summary(summary, output_folder.root)
@@ -59,11 +87,16 @@ def report(context: dg.AssetExecutionContext, normalized_records: pd.DataFrame, 
            persons: pd.DataFrame, returns: pd.DataFrame, poverty_matches: pd.DataFrame,
            match_pairs: pd.DataFrame, review_queue: pd.DataFrame, run_summary: dict,
            output_folder: OutputFolder) -> None:
-    """report.html: counts and charts for analysts, no names or id numbers."""
+    """report.html: counts and charts for analysts, no names or id numbers; then the run's whole
+    output set is published (under the output lock) and what killed runs left is removed."""
     html = render_report(ReportInputs(
         persons=persons, returns=returns, poverty_matches=poverty_matches, match_pairs=match_pairs,
         review_queue=review_queue, city_encounters=city_encounters(normalized_records, record_links["person_id"]),
         run_summary=run_summary,
     ))
     path = writers.write_report(html, output_folder.root)
-    context.add_output_metadata({"bytes": path.stat().st_size})
+    size = path.stat().st_size
+    with output_lock(output_folder.output_dir):
+        publish(output_folder.output_dir, output_folder.run_id)
+        clean_leftovers(output_folder.output_dir, keep=output_folder.run_id)
+    context.add_output_metadata({"bytes": size, "run_id": output_folder.run_id})

@@ -16,7 +16,6 @@ nothing is started and each check validates inline. Both ways run the same
 from __future__ import annotations
 
 import multiprocessing
-import tempfile
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +25,8 @@ import pandas as pd
 from pydantic import Field, PrivateAttr
 
 from pipelines.config import RunConfig
+from pipelines.files.state import scratch_path
+from pipelines.files.runs import staging_dir
 from pipelines.local.quality_child import receive_verdicts, source_rows, start_child, stop_child
 from pipelines.spark.session import build_spark_session
 from quality.suites import SuiteResult, validate_records
@@ -45,15 +46,29 @@ class InputFolder(dg.ConfigurableResource):
 
 
 class OutputFolder(dg.ConfigurableResource):
-    """The folder the contract's output files are written to (created on first use)."""
+    """The output folder: `root` is this run's staging folder (every step writes there, the final
+    step publishes it, pipelines.files.runs), `output_dir` the folder itself, which holds the
+    earlier completed run the steps read (person_id_map.parquet)."""
 
     path: str
+    _run_id: str | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._run_id = context.run_id
+
+    @property
+    def run_id(self) -> str:
+        if self._run_id is None:
+            raise RuntimeError("the output folder is used outside a run")
+        return self._run_id
+
+    @property
+    def output_dir(self) -> Path:
+        return Path(self.path)
 
     @property
     def root(self) -> Path:
-        root = Path(self.path)
-        root.mkdir(parents=True, exist_ok=True)
-        return root
+        return staging_dir(self.output_dir, self.run_id)
 
 
 class LinkageOptions(dg.ConfigurableResource):
@@ -71,9 +86,9 @@ class SparkSessionResource(dg.ConfigurableResource):
     app_name: str = Field(default="rosterlink", description="Spark application name")
     conf: dict[str, str] = Field(default_factory=dict, description="extra Spark conf, e.g. spark.executor.memory")
     scratch_dir: str = Field(
-        default=str(Path(tempfile.gettempdir()) / "rosterlink-spark"),
         description="directory the driver writes the records to and every executor reads at the same path "
-                    "(shared storage on a cluster); each run's files are deleted after use")
+                    "(shared storage on a cluster; by default the output's private state, "
+                    "OUTPUT/.rosterlink/scratch); each run's files are deleted after use")
 
     _session: "SparkSession | None" = PrivateAttr(default=None)
 
@@ -147,7 +162,9 @@ def resources_for(config: RunConfig, in_process: bool = False) -> dict[str, dg.C
     run in a background process started by an early step and be collected by the checks."""
     return {
         "quality_suites": QualitySuites(background=in_process),
-        "spark": SparkSessionResource(conf={"spark.ui.showConsoleProgress": "false"}),
+        "spark": SparkSessionResource(conf={"spark.ui.showConsoleProgress": "false",
+                                            "spark.local.dir": str(scratch_path(config.output_dir) / "spark-local")},
+                                      scratch_dir=str(scratch_path(config.output_dir) / "spark")),
         "input_folder": InputFolder(path=str(config.input_dir)),
         "output_folder": OutputFolder(path=str(config.output_dir)),
         "linkage_options": LinkageOptions(

@@ -56,3 +56,9 @@ def secret_key(output_dir: Path) -> bytes:
         finally:
             tmp.unlink()
     return path.read_bytes()
+
+
+def scratch_path(output_dir: Path) -> Path:
+    """Where the engine's scratch folder lies under the private state (Spark files; not created here:
+    the run creates it, pipelines.spark, and the next run's cleanup removes it)."""
+    return Path(output_dir) / STATE_DIR_NAME / "scratch"

@@ -1,4 +1,9 @@
-"""Atomic writes of the contract's output files: Parquet with explicit schemas, JSON, HTML."""
+"""Atomic writes of the contract's output files: Parquet with explicit schemas, JSON, HTML.
+
+Every file is created 0600 (mkstemp's mode, never widened) in its owner-only folder. A file
+written into a run's staging folder (pipelines.files.runs) carries that run's id: Parquet in its
+key-value metadata, run_summary.json as `run_id`.
+"""
 from __future__ import annotations
 
 import json
@@ -13,6 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipelines.files.runs import run_id_of
+from pipelines.files.state import private_dir
 from schemas.contract import CONTRACT_VERSION
 from schemas.outputs import OUTPUT_SCHEMAS, with_contract_version
 
@@ -28,23 +35,15 @@ PERSON_ID_MAP = pa.schema([
 ])
 
 
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-FILE_MODE = 0o666 & ~_current_umask()  # what open() would give; mkstemp makes 0600 files
-
-
 class OutputSchemaError(ValueError):
     """A frame does not fit the output schema of its file (names the file and column only)."""
 
 
 @contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
-    """A temporary path in the target's folder, moved over the target only when writing succeeded."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """A temporary path (0600) in the target's folder, moved over the target only when writing succeeded."""
+    if not path.parent.is_dir():
+        private_dir(path.parent)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     tmp = Path(tmp_name)
@@ -52,7 +51,6 @@ def atomic_path(path: Path) -> Iterator[Path]:
         yield tmp
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
-        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     finally:
         if tmp.exists():
@@ -101,7 +99,7 @@ def _column_array(series: pd.Series, field: pa.Field) -> pa.Array:
     return pa.array(series, type=kind, from_pandas=True)
 
 
-def to_table(frame: pd.DataFrame, schema: pa.Schema, label: str) -> pa.Table:
+def to_table(frame: pd.DataFrame, schema: pa.Schema, label: str, run_id: str | None = None) -> pa.Table:
     """The frame as an Arrow table of exactly this schema (extra columns dropped, optional ones filled)."""
     arrays = []
     for field in schema:
@@ -119,12 +117,12 @@ def to_table(frame: pd.DataFrame, schema: pa.Schema, label: str) -> pa.Table:
         if not field.nullable and array.null_count:
             raise OutputSchemaError(f"{label}: required column {field.name} has {array.null_count} empty values")
         arrays.append(array)
-    return pa.Table.from_arrays(arrays, schema=with_contract_version(schema))
+    return pa.Table.from_arrays(arrays, schema=with_contract_version(schema, run_id))
 
 
 def write_parquet(frame: pd.DataFrame, path: Path, schema: pa.Schema) -> Path:
-    """Write the frame atomically as Parquet with this schema and the contract version."""
-    table = to_table(frame, schema, path.name)
+    """Write the frame atomically as Parquet with this schema, the contract version and the run id."""
+    table = to_table(frame, schema, path.name, run_id_of(path.parent))
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp)
     return path
@@ -149,8 +147,11 @@ def write_json(payload: Any, path: Path, default: Callable[[Any], Any] | None = 
 
 
 def write_run_summary(summary: dict[str, Any], output_dir: Path) -> Path:
-    """Write run_summary.json atomically, stamping the contract version."""
-    return write_json({**summary, "contract_version": CONTRACT_VERSION}, Path(output_dir) / RUN_SUMMARY_FILE, default=str)
+    """Write run_summary.json atomically, stamping the contract version and the staging folder's run id."""
+    stamped = {**summary, "contract_version": CONTRACT_VERSION}
+    if run_id_of(Path(output_dir)) is not None:
+        stamped["run_id"] = run_id_of(Path(output_dir))
+    return write_json(stamped, Path(output_dir) / RUN_SUMMARY_FILE, default=str)
 
 
 def write_model_json(model_json: str, output_dir: Path) -> Path:

@@ -8,10 +8,12 @@ only one core is there. Text columns come back from a child as codes and distinc
 """
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import multiprocessing.pool
 import os
 import signal
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -38,10 +40,27 @@ def process_count() -> int:
     return os.cpu_count() or 1
 
 
+PR_SET_PDEATHSIG = 1
+"""prctl(2) option: the signal the kernel sends this process when its parent dies (Linux)."""
+
+
+def die_with_parent() -> None:
+    """In a forked child: be killed (SIGKILL) when the parent dies, kill -9 included, so no child
+    outlives its run (and keeps the output lock's descriptor open). Linux only; a no-op elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:  # the parent died before prctl took effect
+        os._exit(1)
+
+
 def default_signals() -> None:
-    """In a forked child: SIGTERM and SIGINT back to their defaults. Under Dagster the parent's
-    handlers turn them into an exception or a flag; a child keeping them would outlive its
-    parent's terminate() and leave the parent waiting for it."""
+    """In a forked child: die with the parent, and SIGTERM and SIGINT back to their defaults. Under
+    Dagster the parent's handlers turn them into an exception or a flag; a child keeping them
+    would outlive its parent's terminate() and leave the parent waiting for it."""
+    die_with_parent()
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 

@@ -70,7 +70,7 @@ def test_every_contract_file_is_written_with_its_schema_and_version(finished_run
     assert summary["contract_version"] == CONTRACT_VERSION
     assert (config.output_dir / "report.html").stat().st_size > 0
     assert (config.output_dir / "model.json").exists()
-    assert not [p.name for p in config.output_dir.iterdir() if p.name.startswith(".")]
+    assert not [p.name for p in config.output_dir.iterdir() if p.name.startswith(".") and p.name != ".rosterlink"]
 
 
 def test_every_input_row_is_linked_or_quarantined(finished_run):

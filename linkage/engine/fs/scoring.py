@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from linkage.engine.fs.model import ComparisonModel, FSModel
+from linkage.engine.fs.model import ComparisonModel, FSModel, tf_key_digest
 from linkage.engine.fs.patterns import PatternIndex
 from linkage.engine.levels import text_values
 from linkage.engine.parallel import CHUNKS, in_parallel
@@ -113,6 +113,11 @@ def _tf_evidence(model: FSModel, frequencies: dict[int, np.ndarray], table: np.n
 
 def _row_frequencies(df: pd.DataFrame, comparison: ComparisonModel, floor: float) -> np.ndarray:
     values = pd.Series(text_values(df, comparison.tf_column))
+    if comparison.tf_hash_key is not None:  # a table with digested keys: digest each distinct value once
+        key = comparison.tf_hash_key
+        codes, uniques = pd.factorize(values)
+        digests = np.array([tf_key_digest(key, str(value)) for value in uniques] + [None], dtype=object)
+        values = pd.Series(digests[codes])
     frequency = values.map(comparison.tf_table).to_numpy(dtype=np.float64, na_value=np.nan)
     return np.maximum(np.nan_to_num(frequency, nan=floor), floor)
 
