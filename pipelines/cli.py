@@ -94,6 +94,20 @@ def command_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_export(args: argparse.Namespace) -> int:
+    from pipelines.files.export import ExportError, export_pseudonymized
+
+    if not args.pseudonymize:
+        raise CliError("export writes pseudonymized copies only: pass --pseudonymize")
+    try:
+        written = export_pseudonymized(args.output, args.to)
+    except ExportError as error:
+        raise CliError(str(error)) from None
+    print(f"pseudonymized files: {len(written)}")
+    print(f"export: {args.to.resolve()}")
+    return 0
+
+
 def command_benchmark(args: argparse.Namespace) -> int:
     if args.name == "demo":
         scores = demo_benchmark(args.persons, args.seed, _world(args))
@@ -155,6 +169,12 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("left", metavar="SOURCE:RECORD_ID")
     explain.add_argument("right", metavar="SOURCE:RECORD_ID")
 
+    export = commands.add_parser("export", help="an analysis copy of a finished run without personal data")
+    export.add_argument("--output", type=Path, required=True, help="output folder of a finished run")
+    export.add_argument("--to", type=Path, required=True, help="folder to write the copy to (created 0700)")
+    export.add_argument("--pseudonymize", action="store_true",
+                        help="drop names, id numbers, addresses and record ids; pseudonymize person ids")
+
     benchmark = commands.add_parser("benchmark", help="precision, recall, F1 and seconds on a benchmark")
     benchmark.add_argument("name", choices=("febrl3", "febrl4", "historical50k", "demo"))
     benchmark.add_argument("--shared", type=Path, default=default_shared_dir(),
@@ -183,7 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {
         "run": command_run, "demo": command_demo, "generate": command_generate,
-        "explain": command_explain, "benchmark": command_benchmark,
+        "explain": command_explain, "export": command_export, "benchmark": command_benchmark,
     }[args.command]
     try:
         return handler(args)

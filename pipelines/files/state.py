@@ -4,6 +4,7 @@ Layout (every folder 0700, every file 0600)::
 
     OUTPUT/.rosterlink/
         secret.key          random key for person ids and keyed hashes (made once, never logged)
+        export.key          random key of the pseudonymized export's pseudonyms
         lock                held by the run writing this output folder
         staging/<run_id>/   a run's files while it runs
         runs/<run_id>/      completed runs, the newest few kept for rollback
@@ -40,7 +41,17 @@ def state_dir(output_dir: Path) -> Path:
 
 def secret_key(output_dir: Path) -> bytes:
     """The output folder's secret (created on first use, 0600): keys person ids and hashes."""
-    path = state_dir(output_dir) / "secret.key"
+    return _key(output_dir, "secret.key")
+
+
+def export_key(output_dir: Path) -> bytes:
+    """The key of the pseudonymized export's pseudonyms (0600), separate from secret_key so that
+    an export's pseudonyms cannot be matched to the outputs' person ids or digests."""
+    return _key(output_dir, "export.key")
+
+
+def _key(output_dir: Path, name: str) -> bytes:
+    path = state_dir(output_dir) / name
     if not path.exists():
         tmp = path.with_name(f".secret.{os.getpid()}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)

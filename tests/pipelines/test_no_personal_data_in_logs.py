@@ -51,13 +51,16 @@ def test_no_personal_data_in_logs_events_or_errors(tmp_path, capfd, caplog):
     assert n_markers > 100
     caplog.set_level(logging.DEBUG)
     instance = dg.DagsterInstance.ephemeral()
-    result = run_pipeline(RunConfig(input_dir=input_dir, output_dir=tmp_path / "output"), verbose=True,
+    output_dir = tmp_path / "output"
+    result = run_pipeline(RunConfig(input_dir=input_dir, output_dir=output_dir), verbose=True,
                           instance=instance)
     assert result.success
     captured = capfd.readouterr()
     events = _event_log_texts(instance, result.run_id)
     assert sum("ASSET_MATERIALIZATION" in e for e in events) >= 12  # the event log really was read
-    logs = [captured.out, captured.err, caplog.text, *events]
+    published = [(output_dir / name).read_text(encoding="utf-8")
+                 for name in ("model.json", "run_summary.json", "report.html")]
+    logs = [captured.out, captured.err, caplog.text, *events, *published]
     text = "\n".join(logs)
     leaked = sum(1 for marker in markers if marker in text)
     assert leaked == 0, f"{leaked} input values appear in logs or events"
