@@ -77,3 +77,34 @@ def returns_by_cohort(escort_rows: pd.DataFrame, returns: pd.DataFrame, persons:
         table[f"returned_{w}"] = (table[f"returns_within_{w}"].astype("Float64") / table["escorts"]).astype("float64")
     table["escorts"] = pd.array(table["escorts"], dtype="Int32")
     return table[list(_empty().columns)].sort_values(keys, kind="stable", na_position="last", ignore_index=True)
+
+
+def overall_by_period(table: pd.DataFrame) -> pd.DataFrame:
+    """The cohort table summed over home areas: one row per cohort period, shares recomputed from counts."""
+    counts = ["escorts", *[f"returns_within_{w}" for w in WINDOWS_DAYS]]
+    grouped = table.groupby(["cohort_start", "cohort_end"])[counts].sum(min_count=1).reset_index()
+    for w in WINDOWS_DAYS:
+        measured = table.groupby(["cohort_start", "cohort_end"])[f"returns_within_{w}"].apply(
+            lambda s: s.notna().all()).to_numpy()
+        grouped[f"returns_within_{w}"] = grouped[f"returns_within_{w}"].astype("Int64").where(measured, pd.NA)
+        grouped[f"returned_{w}"] = (grouped[f"returns_within_{w}"].astype("Float64") / grouped["escorts"]).astype(
+            "float64")
+    return grouped
+
+
+def cohort_summary(table: pd.DataFrame, as_of: pd.Timestamp | None, period: str = COHORT_PERIOD) -> dict:
+    """The run_summary section: the rule, the date measured to, and the shares per cohort period."""
+    overall = overall_by_period(table) if len(table) else table
+    return {
+        "period": {"Q": "quarter", "M": "month"}.get(period, period),
+        "measured_to": None if as_of is None else as_of.date().isoformat(),
+        "windows_days": list(WINDOWS_DAYS),
+        "rule": "each person's first escort home or hand-over in the period, at most one return per escort; "
+                "a window is null while the period's last day plus the window is after measured_to",
+        "cohorts": [
+            {"cohort_start": pd.Timestamp(row.cohort_start).date().isoformat(), "escorts": int(row.escorts),
+             **{f"returned_{w}": None if pd.isna(getattr(row, f"returned_{w}")) else
+                round(float(getattr(row, f"returned_{w}")), 4) for w in WINDOWS_DAYS}}
+            for row in overall.itertuples(index=False)
+        ],
+    }
