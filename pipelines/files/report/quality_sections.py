@@ -44,7 +44,7 @@ def data_quality(page: Page, summary: dict[str, Any]) -> None:
     page.heading("Data quality", "Doubtful values are kept, flagged and used with less weight; unusable rows are "
                  "quarantined with a reason. Counts only.")
     checks = summary.get("quality_checks", {})
-    page.heading("Quality-suite verdicts (Great Expectations, per source)", level=3)
+    page.heading("Check verdicts: the Great Expectations suite of each source and the pipeline's own checks", level=3)
     if checks:
         page.table(pd.DataFrame([(name, "passed" if c.get("passed") else "failed", c.get("expectations", ""),
                                   c.get("failed", ""), "; ".join(c.get("failed_expectations", [])))
