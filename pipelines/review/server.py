@@ -23,6 +23,7 @@ def serve(output_dir: Path, reviewer: str, blind: bool, host: str = DEFAULT_HOST
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
+    sock.listen(128)  # connections wait from the moment the URL is printed until uvicorn accepts them
     bound_port = sock.getsockname()[1]
     shown_host = f"[{host}]" if ":" in host else host
     print(f"review queue: {len(data.queue)} pairs; reviewer: {reviewer}{'; blind' if blind else ''}", flush=True)

@@ -11,6 +11,8 @@ from pipelines.review.loading import ReviewData
 from pipelines.review.queue import QueuedPair, RecordKey, threshold_weight
 from pipelines.review.waterfall import Waterfall, waterfall
 
+WHERE_FIELDS = ("file", "row_number")
+"""Fields that tell where a record was read: never marked as a disagreement."""
 PERSON_RECORD_FIELDS = ("name", "sex", "birth_date", "id_number", "intake_date", "event_date", "home_address")
 
 
@@ -37,7 +39,7 @@ def _field_rows(left: RecordView, right: RecordView) -> list[tuple[str, str | No
     rows = []
     for name in names:
         a, b = (left.fields or {}).get(name), (right.fields or {}).get(name)
-        rows.append((name, a, b, a is not None and b is not None and a != b))
+        rows.append((name, a, b, name not in WHERE_FIELDS and a is not None and b is not None and a != b))
     return rows
 
 
