@@ -48,9 +48,9 @@ def rosterlink_version() -> str:
 def _run_identity(context: dg.AssetExecutionContext) -> dict[str, str]:
     """run_id, started_at (the Dagster run's start), finished_at (now: every output but the report
     is written) in ISO 8601 UTC, and rosterlink_version."""
-    started = context.instance.get_run_stats(context.run_id).start_time
+    started = context.instance.get_run_stats(context.run.run_id).start_time
     now = datetime.now(timezone.utc).timestamp()
-    return {"run_id": context.run_id, "started_at": _iso_utc(started if started else now),
+    return {"run_id": context.run.run_id, "started_at": _iso_utc(started if started else now),
             "finished_at": _iso_utc(now), "rosterlink_version": rosterlink_version()}
 
 
