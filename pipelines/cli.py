@@ -110,6 +110,27 @@ def command_benchmark(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_decisions(args: argparse.Namespace) -> int:
+    from pipelines.files.decisions import DecisionError, DecisionStore
+    from pipelines.files.decisions_csv import read_decisions_csv, write_decisions_csv
+
+    store = DecisionStore.for_output(args.output)
+    try:
+        if args.action == "import":
+            print(f"decisions imported: {store.add(read_decisions_csv(args.file))}")
+        elif args.action == "export":
+            print(f"decisions exported: {write_decisions_csv(store.history(), args.file)}")
+        else:
+            current = store.current()
+            counts = current["decision"].value_counts()
+            print(f"decisions in force: {len(current)}  " + "  ".join(
+                f"{kind}: {int(counts.get(kind, 0))}" for kind in ("same", "different", "unsure"))
+                + f"  history: {len(store.history())}")
+    except (DecisionError, OSError, UnicodeDecodeError) as error:
+        raise CliError(str(error) if isinstance(error, DecisionError) else f"cannot read {args.file}") from None
+    return 0
+
+
 def _probability(text: str) -> float:
     value = float(text)
     if not 0.0 <= value <= 1.0:
@@ -155,6 +176,15 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("left", metavar="SOURCE:RECORD_ID")
     explain.add_argument("right", metavar="SOURCE:RECORD_ID")
 
+    decisions = commands.add_parser("decisions", help="import, export or count the review decisions of an output folder")
+    actions = decisions.add_subparsers(dest="action", required=True)
+    for action, text in (("import", "add the decisions of a CSV (all or none)"),
+                         ("export", "write every decision ever made to a CSV"), ("list", "count the decisions in force")):
+        sub = actions.add_parser(action, help=text)
+        sub.add_argument("--output", type=Path, required=True, help="output folder")
+        if action != "list":
+            sub.add_argument("file", type=Path, metavar="FILE.csv")
+
     benchmark = commands.add_parser("benchmark", help="precision, recall, F1 and seconds on a benchmark")
     benchmark.add_argument("name", choices=("febrl3", "febrl4", "historical50k", "demo"))
     benchmark.add_argument("--shared", type=Path, default=default_shared_dir(),
@@ -184,6 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = {
         "run": command_run, "demo": command_demo, "generate": command_generate,
         "explain": command_explain, "benchmark": command_benchmark,
+        "decisions": command_decisions,
     }[args.command]
     try:
         return handler(args)

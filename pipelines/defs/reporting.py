@@ -7,6 +7,7 @@ from linkage.engine.link import LinkageResult
 from pipelines.defs import FINAL, GROUP
 from pipelines.defs.resources import InputFolder, LinkageOptions, OutputFolder
 from pipelines.files import writers
+from pipelines.files.decision_constraints import decisions_summary
 from pipelines.files.report import ReportInputs, city_encounters, render_report
 from pipelines.files.run_summary import build_run_summary, count_files, count_quarantine_reasons
 from pipelines.run import settings_for
@@ -27,7 +28,7 @@ def _step_seconds(context: dg.AssetExecutionContext) -> dict[str, float]:
 def run_summary(context: dg.AssetExecutionContext, raw_rosters: pd.DataFrame, quarantine: pd.DataFrame,
                 record_links: pd.DataFrame, persons: pd.DataFrame, returns: pd.DataFrame,
                 poverty_matches: pd.DataFrame, review_queue: pd.DataFrame, linkage_result: LinkageResult,
-                linkage_options: LinkageOptions, input_folder: InputFolder,
+                review_decisions: pd.DataFrame, linkage_options: LinkageOptions, input_folder: InputFolder,
                 output_folder: OutputFolder) -> dict:
     """Counts, thresholds and timings of the run (run_summary.json)."""
     settings = settings_for(linkage_options)
@@ -46,6 +47,7 @@ def run_summary(context: dg.AssetExecutionContext, raw_rosters: pd.DataFrame, qu
                   for rule in linkage_result.stats.to_dict()["blocking"]},
         timings_seconds=_step_seconds(context),
     )
+    summary["decisions"] = decisions_summary(review_decisions, linkage_result.constraints)
     summary["engine"] = linkage_options.engine
     summary["input_folder"] = str(input_folder.root.resolve())
     writers.write_run_summary(summary, output_folder.root)
