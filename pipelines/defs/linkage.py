@@ -11,6 +11,7 @@ from pipelines.defs.resources import LinkageOptions, OutputFolder, SparkSessionR
 from pipelines.files import frames, writers
 from pipelines.files.decision_constraints import constraints_of, drop_decided, place_decisions
 from pipelines.files.decisions import DecisionStore
+from pipelines.files.state import secret_key
 from pipelines.local.parallel import normalize_records_parallel
 from pipelines.run import settings_for
 
@@ -87,7 +88,7 @@ def record_links(context: dg.AssetExecutionContext, normalized_records: pd.DataF
     """One person_id per accepted record, stable across runs on the same output folder."""
     previous = writers.read_person_id_map(output_folder.root)
     person_ids, mapping = assign_person_ids(frames.record_keys(normalized_records), linkage_result.labels,
-                                            previous)
+                                            previous, secret=secret_key(output_folder.root))
     probability = frames.best_link_probability(len(normalized_records), _with_must_links(linkage_result),
                                                linkage_result.labels)
     links = frames.record_links_frame(normalized_records, person_ids, probability)
