@@ -140,6 +140,27 @@ def command_benchmark(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_decisions(args: argparse.Namespace) -> int:
+    from pipelines.files.decisions import DecisionError, DecisionStore
+    from pipelines.files.decisions_csv import read_decisions_csv, write_decisions_csv
+
+    store = DecisionStore.for_output(args.output)
+    try:
+        if args.action == "import":
+            print(f"decisions imported: {store.add(read_decisions_csv(args.file))}")
+        elif args.action == "export":
+            print(f"decisions exported: {write_decisions_csv(store.history(), args.file)}")
+        else:
+            current = store.current()
+            counts = current["decision"].value_counts()
+            print(f"decisions in force: {len(current)}  " + "  ".join(
+                f"{kind}: {int(counts.get(kind, 0))}" for kind in ("same", "different", "unsure"))
+                + f"  history: {len(store.history())}")
+    except (DecisionError, OSError, UnicodeDecodeError) as error:
+        raise CliError(str(error) if isinstance(error, DecisionError) else f"cannot read {args.file}") from None
+    return 0
+
+
 def command_follow_ups(args: argparse.Namespace) -> int:
     rows, county = export_follow_ups(args.output, args.county, args.to)
     print(f"follow-ups of {county}: {rows} persons")
@@ -212,6 +233,15 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--pseudonymize", action="store_true",
                         help="drop names, id numbers, addresses and record ids; pseudonymize person ids")
 
+    decisions = commands.add_parser("decisions", help="import, export or count the review decisions of an output folder")
+    actions = decisions.add_subparsers(dest="action", required=True)
+    for action, text in (("import", "add the decisions of a CSV (all or none)"),
+                         ("export", "write every decision ever made to a CSV"), ("list", "count the decisions in force")):
+        sub = actions.add_parser(action, help=text)
+        sub.add_argument("--output", type=Path, required=True, help="output folder")
+        if action != "list":
+            sub.add_argument("file", type=Path, metavar="FILE.csv")
+
     follow_ups = commands.add_parser("follow-ups", help="one county's follow-up list for the office that visits")
     follow_ups.add_argument("--output", type=Path, required=True, help="output folder of a finished run")
     follow_ups.add_argument("--county", required=True, help="home county: code (current or former) or name")
@@ -254,6 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": command_run, "demo": command_demo, "generate": command_generate,
         "explain": command_explain, "export": command_export, "review": command_review,
         "benchmark": command_benchmark, "follow-ups": command_follow_ups,
+        "decisions": command_decisions,
     }[args.command]
     try:
         return handler(args)

@@ -52,9 +52,10 @@ import numpy as np
 import pandas as pd
 
 from linkage.engine.cluster_sets import Adjacency, Clusters
+from linkage.engine.constraints import bind
 from linkage.engine.components import (component_conflicts, pairs_within_components, settled_components,
                                        strong_components)
-from linkage.engine.settings import CannotLink, LinkageSettings, PairPredicate
+from linkage.engine.settings import CannotLink, LinkageSettings, PairConstraints, PairPredicate
 
 CROSS_LIMIT = 20_000
 VERIFY_LIMIT = 3_000
@@ -92,10 +93,17 @@ class ClusterStats:
 def cluster(n_records: int, left: np.ndarray, right: np.ndarray, match_probability: np.ndarray,
             match_weight: np.ndarray, df: pd.DataFrame, settings: LinkageSettings,
             min_support: float | None = None, stats: ClusterStats | None = None,
-            cross_limit: int = CROSS_LIMIT, verify_limit: int = VERIFY_LIMIT) -> np.ndarray:
-    """Cluster label (0..k-1, in order of first record) per record; see the module docstring."""
+            cross_limit: int = CROSS_LIMIT, verify_limit: int = VERIFY_LIMIT,
+            constraints: PairConstraints | None = None) -> np.ndarray:
+    """Cluster label (0..k-1, in order of first record) per record; see the module docstring.
+
+    ``constraints``: pairs given as data, resolved by linkage.engine.constraints.resolve (the
+    kept must-links are unbreakable edges, the cannot-links join the conflict predicate)."""
     stats = stats if stats is not None else ClusterStats()
     keys, predicate = _constraints(settings, df)
+    if constraints is not None and not constraints.empty:  # the one hook: linkage.engine.constraints
+        left, right, match_probability, match_weight, df, predicate = bind(
+            n_records, left, right, match_probability, match_weight, df, predicate, constraints)
     roots = _merge(n_records, np.asarray(left), np.asarray(right),
                    np.asarray(match_probability, dtype=np.float64),
                    np.asarray(match_weight, dtype=np.float64), df, keys, predicate,

@@ -8,10 +8,11 @@ import pandas as pd
 
 from linkage.engine.blocking import RuleStats, candidate_pairs
 from linkage.engine.clustering import ClusterStats, cluster
+from linkage.engine.constraints import Resolution, resolve
 from linkage.engine.levels import column_cache, comparison_levels
 from linkage.engine.fs import FSModel, fit, weights_from_evidence
 from linkage.engine.parallel import CHUNKS, in_parallel
-from linkage.engine.settings import LinkageSettings
+from linkage.engine.settings import LinkageSettings, PairConstraints
 from linkage.engine.timing import StageTimer
 from schemas.outputs import level_column
 
@@ -87,6 +88,8 @@ class LinkageResult:
     model: FSModel
     labels: np.ndarray
     stats: LinkageStats
+    constraints: Resolution | None = None
+    """the pair constraints given, resolved: those kept and those set aside (None without any)."""
 
 
 def pairs_frame(left: np.ndarray, right: np.ndarray, levels: np.ndarray, weight: np.ndarray,
@@ -117,8 +120,10 @@ def weights_in_place(model: FSModel, pair_evidence: np.ndarray,
     return pair_evidence, probability
 
 
-def link(df: pd.DataFrame, settings: LinkageSettings) -> LinkageResult:
-    """Run the whole engine on ``df`` (row position = record index).
+def link(df: pd.DataFrame, settings: LinkageSettings,
+         constraints: PairConstraints | None = None) -> LinkageResult:
+    """Run the whole engine on ``df`` (row position = record index); ``constraints`` (row
+    positions) bind the clustering as linkage.engine.constraints states.
 
     Each pair-sized array is dropped as soon as its last reader is done (the rule mask after
     training, the level matrix once the kept pairs' levels are taken), so at most one
@@ -147,7 +152,9 @@ def link(df: pd.DataFrame, settings: LinkageSettings) -> LinkageResult:
     del levels
     lap("score")
     cluster_stats = ClusterStats()
-    labels = cluster(len(df), left, right, probability, weight, df, settings, stats=cluster_stats)
+    resolution = resolve(df, settings.cannot_link, constraints) if constraints is not None else None
+    labels = cluster(len(df), left, right, probability, weight, df, settings, stats=cluster_stats,
+                     constraints=resolution.kept if resolution is not None else None)
     lap("cluster")
     pairs = pairs_frame(left[keep], right[keep], kept_levels, weight[keep], probability[keep], settings)
     lap("pairs_frame")
@@ -155,4 +162,4 @@ def link(df: pd.DataFrame, settings: LinkageSettings) -> LinkageResult:
         records=len(df), candidate_pairs=n_candidates, pairs_kept=int(keep.size),
         pairs_at_threshold=int(np.count_nonzero(probability >= settings.match_threshold)),
         labels=labels, blocking=blocking_stats, clustering=cluster_stats, model=model, seconds=timings)
-    return LinkageResult(pairs=pairs, model=model, labels=labels, stats=stats)
+    return LinkageResult(pairs=pairs, model=model, labels=labels, stats=stats, constraints=resolution)

@@ -71,6 +71,22 @@ class CannotLink:
         return conflict
 
 
+@dataclass(frozen=True)
+class PairConstraints:
+    """Pairs of records (row positions) given as data, e.g. people's decisions.
+
+    ``must_link``: (left, right) pairs that end in one cluster, in order of priority (when two
+    contradict, the earlier wins); ``cannot_link``: pairs that never do. Both yield to
+    ``LinkageSettings.cannot_link`` (linkage.engine.constraints states the rule)."""
+
+    must_link: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    cannot_link: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+
+    @property
+    def empty(self) -> bool:
+        return not (np.asarray(self.must_link[0]).size or np.asarray(self.cannot_link[0]).size)
+
+
 @dataclass
 class LinkageSettings:
     """Everything the engine needs to link one table (dedupe) or two tables (link only)."""

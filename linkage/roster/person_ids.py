@@ -8,12 +8,14 @@ Rule, given this run's clusters and the previous run's (record_key, person_id) m
 2. A cluster that is heir to several earlier ids (persons merged) keeps the oldest, i.e. the
    smallest id; the other ids retire and are never given again.
 3. A cluster heir to no earlier id gets a new id: ``P`` + the first 10 hex digits of the
-   SHA-256 of its smallest record key, rehashed with a counter suffix while it collides with
-   an id in use or retired. Ids are opaque and deterministic.
+   HMAC-SHA256, keyed with the output folder's secret, of its smallest record key, rehashed
+   with a counter suffix while it collides with an id in use or retired. Without the secret an
+   id says nothing of its records (never a bare hash, which guessing record ids reverses).
 """
 from __future__ import annotations
 
 import hashlib
+import hmac
 
 import numpy as np
 import pandas as pd
@@ -41,26 +43,30 @@ def factorize_sorted(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     return np.where(codes >= 0, rank[codes], -1), pd.Index(uniques[order], dtype=object)
 
 
-def new_person_id(record_key: str, taken: set[str]) -> str:
-    """Deterministic opaque id for a cluster first seen with ``record_key``, not in ``taken``."""
+def _keyed(text: str, secret: bytes) -> str:
+    return "P" + hmac.new(secret, text.encode("utf-8"), hashlib.sha256).hexdigest()[:10]
+
+
+def new_person_id(record_key: str, taken: set[str], secret: bytes) -> str:
+    """Opaque id keyed with ``secret`` for a cluster first seen with ``record_key``, not in ``taken``."""
     attempt = 0
     while True:
         text = record_key if attempt == 0 else f"{record_key}#{attempt}"
-        candidate = "P" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
+        candidate = _keyed(text, secret)
         if candidate not in taken:
             return candidate
         attempt += 1
 
 
-def new_person_ids(first_keys: list[str], taken: pd.Index) -> list[str]:
+def new_person_ids(first_keys: list[str], taken: pd.Index, secret: bytes) -> list[str]:
     """``new_person_id`` for each key in turn, each id then taken; one pass when nothing collides."""
-    candidates = ["P" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:10] for key in first_keys]
+    candidates = [_keyed(key, secret) for key in first_keys]
     if pd.Index(candidates).is_unique and not taken.isin(candidates).any():
         return candidates
     in_use = set(taken)
     ids = []
     for key in first_keys:
-        ids.append(new_person_id(key, in_use))
+        ids.append(new_person_id(key, in_use, secret))
         in_use.add(ids[-1])
     return ids
 
@@ -88,7 +94,7 @@ def _earlier_heirs(key_codes: np.ndarray, cluster_code: np.ndarray, first_rank: 
 
 
 def assign_person_ids(record_keys: pd.Series, labels: np.ndarray,
-                      previous: pd.DataFrame | None = None) -> tuple[pd.Series, pd.DataFrame]:
+                      previous: pd.DataFrame | None = None, *, secret: bytes) -> tuple[pd.Series, pd.DataFrame]:
     """Person id per record (aligned with ``record_keys``) and the mapping frame
     (record_key, person_id)."""
     keys = pd.Series(record_keys).astype(str).reset_index(drop=True)
@@ -109,7 +115,7 @@ def assign_person_ids(record_keys: pd.Series, labels: np.ndarray,
     fresh = np.flatnonzero(pd.isna(cluster_id))
     fresh = fresh[np.argsort(first_rank[fresh], kind="stable")]
     first_keys = np.asarray(sorted_keys, dtype=object)[first_rank[fresh]].tolist()
-    cluster_id[fresh] = new_person_ids(first_keys, earlier_ids)
+    cluster_id[fresh] = new_person_ids(first_keys, earlier_ids, secret)
     person_ids = pd.Series(cluster_id[cluster_code], name="person_id")
     mapping = pd.DataFrame({"record_key": keys, "person_id": person_ids})
     return person_ids, mapping

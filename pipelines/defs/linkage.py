@@ -5,9 +5,12 @@ import pandas as pd
 
 from linkage.engine.link import LinkageResult, link
 from linkage.roster.person_ids import assign_person_ids
+from pipelines.files.ingest import RosterInputError
 from pipelines.defs import GROUP
 from pipelines.defs.resources import LinkageOptions, OutputFolder, SparkSessionResource
 from pipelines.files import frames, writers
+from pipelines.files.decision_constraints import constraints_of, drop_decided, place_decisions
+from pipelines.files.decisions import DecisionStore
 from pipelines.files.state import secret_key
 from pipelines.local.parallel import normalize_records_parallel
 from pipelines.run import settings_for
@@ -32,21 +35,36 @@ def normalized_records(context: dg.AssetExecutionContext, records: pd.DataFrame,
 
 
 @dg.asset(group_name=GROUP)
+def review_decisions(context: dg.AssetExecutionContext, normalized_records: pd.DataFrame,
+                     output_folder: OutputFolder) -> pd.DataFrame:
+    """The case workers' decisions in force, placed on this run's records (row positions, -1 when
+    a record is not in this run: the decision is inert). Metadata: counts only."""
+    placed = place_decisions(normalized_records, DecisionStore.for_output(output_folder.output_dir).current())
+    present = (placed["left"] >= 0) & (placed["right"] >= 0)
+    context.add_output_metadata({"decisions_in_force": len(placed), "decisions_on_this_run": int(present.sum())})
+    return placed
+
+
+@dg.asset(group_name=GROUP)
 def linkage_result(context: dg.AssetExecutionContext, normalized_records: pd.DataFrame,
-                   linkage_options: LinkageOptions, spark: SparkSessionResource,
-                   output_folder: OutputFolder) -> LinkageResult:
+                   review_decisions: pd.DataFrame, linkage_options: LinkageOptions,
+                   spark: SparkSessionResource, output_folder: OutputFolder) -> LinkageResult:
     """Blocking, comparison, Fellegi-Sunter training and scoring, clustering; writes model.json.
 
-    The pandas engine runs in this process; the Spark engine (same results) on the `spark`
-    resource's session, which is only started when the Spark engine is chosen.
+    The pandas engine runs in this process and binds the review decisions (same: must-link,
+    different: cannot-link); the Spark engine (same results) on the `spark` resource's session,
+    which is only started when the Spark engine is chosen, and refuses binding decisions.
     """
     settings = settings_for(linkage_options)
+    constraints = constraints_of(review_decisions)
     if linkage_options.engine == "spark":
+        if not constraints.empty:
+            raise RosterInputError("review decisions bind the pandas engine only: run with --engine pandas")
         from pipelines.spark.engine import link_spark
 
         result = link_spark(spark.get_session(), normalized_records, settings)
     else:
-        result = link(normalized_records, settings)
+        result = link(normalized_records, settings, constraints=constraints)
     writers.write_model_json(result.model.to_json(tf_key=secret_key(output_folder.output_dir)), output_folder.root)
     stats = result.stats
     metadata: dict[str, object] = {key: int(getattr(stats, key)) for key in ENGINE_COUNTS}
@@ -55,14 +73,23 @@ def linkage_result(context: dg.AssetExecutionContext, normalized_records: pd.Dat
     return result
 
 
+def _with_must_links(result: LinkageResult) -> pd.DataFrame:
+    """The scored pairs and the kept must-links (probability 1: a person decided them)."""
+    if result.constraints is None or not result.constraints.kept.must_link[0].size:
+        return result.pairs
+    left, right = result.constraints.kept.must_link
+    decided = pd.DataFrame({"left": left, "right": right, "match_probability": 1.0})
+    return pd.concat([result.pairs[["left", "right", "match_probability"]], decided], ignore_index=True)
+
+
 @dg.asset(group_name=GROUP)
 def record_links(context: dg.AssetExecutionContext, normalized_records: pd.DataFrame,
                  linkage_result: LinkageResult, output_folder: OutputFolder) -> pd.DataFrame:
     """One person_id per accepted record, stable across runs on the same output folder."""
     previous = writers.read_person_id_map(output_folder.output_dir)  # the current completed run's
     person_ids, mapping = assign_person_ids(frames.record_keys(normalized_records), linkage_result.labels,
-                                            previous)
-    probability = frames.best_link_probability(len(normalized_records), linkage_result.pairs,
+                                            previous, secret=secret_key(output_folder.output_dir))
+    probability = frames.best_link_probability(len(normalized_records), _with_must_links(linkage_result),
                                                linkage_result.labels)
     links = frames.record_links_frame(normalized_records, person_ids, probability)
     writers.write_output(links, output_folder.root, "record_links.parquet")
@@ -102,12 +129,14 @@ def match_pairs(context: dg.AssetExecutionContext, normalized_records: pd.DataFr
 
 @dg.asset(group_name=GROUP)
 def review_queue(context: dg.AssetExecutionContext, normalized_records: pd.DataFrame,
-                 linkage_result: LinkageResult, linkage_options: LinkageOptions,
-                 output_folder: OutputFolder) -> pd.DataFrame:
-    """Pairs for a person to review: uncertain, or scored above the threshold yet kept apart."""
+                 linkage_result: LinkageResult, review_decisions: pd.DataFrame,
+                 linkage_options: LinkageOptions, output_folder: OutputFolder) -> pd.DataFrame:
+    """Pairs for a person to review: uncertain, or scored above the threshold yet kept apart; a
+    pair with a decision in force (same, different or unsure) is never queued again."""
     settings = settings_for(linkage_options)
-    queue = frames.review_queue_frame(normalized_records, linkage_result.pairs, linkage_result.labels,
-                                      settings.match_threshold, settings.review_floor)
+    queue = drop_decided(frames.review_queue_frame(normalized_records, linkage_result.pairs,
+                                                   linkage_result.labels, settings.match_threshold,
+                                                   settings.review_floor), review_decisions)
     writers.write_output(queue, output_folder.root, "review_queue.parquet")
     context.add_output_metadata({
         "pairs": len(queue),

@@ -15,6 +15,7 @@ from pipelines.defs.resources import InputFolder, LinkageOptions, OutcomeOptions
 from pipelines.files import writers
 from pipelines.files.lock import output_lock
 from pipelines.files.runs import clean_leftovers, publish
+from pipelines.files.decision_constraints import decisions_summary
 from linkage.roster.outcomes.cohorts import escorts
 from pipelines.files.report import ReportInputs, city_encounters, render_report
 from pipelines.files.report.quality_counts import data_quality_counts
@@ -78,7 +79,7 @@ def run_summary(context: dg.AssetExecutionContext, raw_rosters: pd.DataFrame, qu
                 poverty_matches: pd.DataFrame, review_queue: pd.DataFrame, linkage_result: LinkageResult,
                 linkage_options: LinkageOptions, input_folder: InputFolder, output_folder: OutputFolder,
                 normalized_records: pd.DataFrame, returns_by_cohort: pd.DataFrame, follow_ups: pd.DataFrame,
-                outcome_options: OutcomeOptions) -> dict:
+                outcome_options: OutcomeOptions, review_decisions: pd.DataFrame) -> dict:
     """Counts, thresholds and timings of the run (run_summary.json)."""
     settings = settings_for(linkage_options)
     rows_read = {key: int(n) for key, n in raw_rosters.groupby(["source", "file"]).size().items()}
@@ -97,6 +98,7 @@ def run_summary(context: dg.AssetExecutionContext, raw_rosters: pd.DataFrame, qu
         timings_seconds=_step_seconds(context),
     )
     summary.update(_run_identity(context))
+    summary["decisions"] = decisions_summary(review_decisions, linkage_result.constraints)
     summary["returns_by_cohort"] = cohort_summary(returns_by_cohort, latest_event_date(normalized_records))
     summary["follow_ups"] = {"persons": len(follow_ups),
                              "per_county": {str(k): int(n) for k, n in
