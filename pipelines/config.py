@@ -36,6 +36,8 @@ class RunConfig:
     engine: Engine = "pandas"
     match_threshold: float | None = None
     review_floor: float | None = None
+    skip_unreadable_files: bool = False
+    """A file that cannot be read at all is skipped and listed in run_summary.json; without it the run fails."""
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:

@@ -8,7 +8,7 @@ from pipelines.defs import FINAL, GROUP
 from pipelines.defs.resources import InputFolder, LinkageOptions, OutputFolder
 from pipelines.files import writers
 from pipelines.files.report import ReportInputs, city_encounters, render_report
-from pipelines.files.run_summary import build_run_summary, count_files, count_quarantine_reasons
+from pipelines.files.run_summary import build_run_summary, count_files, count_quarantine_reasons, skipped_entries
 from pipelines.run import settings_for
 
 
@@ -28,7 +28,7 @@ def run_summary(context: dg.AssetExecutionContext, raw_rosters: pd.DataFrame, qu
                 record_links: pd.DataFrame, persons: pd.DataFrame, returns: pd.DataFrame,
                 poverty_matches: pd.DataFrame, review_queue: pd.DataFrame, linkage_result: LinkageResult,
                 linkage_options: LinkageOptions, input_folder: InputFolder,
-                output_folder: OutputFolder) -> dict:
+                output_folder: OutputFolder, skipped_files: pd.DataFrame) -> dict:
     """Counts, thresholds and timings of the run (run_summary.json)."""
     settings = settings_for(linkage_options)
     rows_read = {key: int(n) for key, n in raw_rosters.groupby(["source", "file"]).size().items()}
@@ -45,6 +45,7 @@ def run_summary(context: dg.AssetExecutionContext, raw_rosters: pd.DataFrame, qu
         blocking={rule["rule"]: {k: v for k, v in rule.items() if k != "rule"}
                   for rule in linkage_result.stats.to_dict()["blocking"]},
         timings_seconds=_step_seconds(context),
+        skipped_files=skipped_entries(skipped_files),
     )
     summary["engine"] = linkage_options.engine
     summary["input_folder"] = str(input_folder.root.resolve())
