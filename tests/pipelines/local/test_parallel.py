@@ -89,3 +89,24 @@ def test_an_error_in_the_block_terminates_the_workers(input_dir):
         workers = list(pool._pool)
         raise ValueError("stop")
     assert all(worker.exitcode is not None for worker in workers)
+
+
+@pytest.mark.parametrize("pool", [True, False])
+def test_unreadable_files_are_skipped_when_asked(input_dir, tmp_path, monkeypatch, pool):
+    import shutil
+
+    if pool:
+        monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)
+        monkeypatch.setattr(parallel, "process_count", lambda: 2)
+    folder = tmp_path / "input"
+    shutil.copytree(input_dir, folder)
+    broken = sorted((folder / "police").iterdir())[0]
+    broken.write_bytes(b"\xff\xfe broken")
+    files = scan_input(folder).files
+    read, skipped = parallel.read_raw_rows(folder, files, skip_unreadable=True)
+    rel = f"police/{broken.name}"
+    assert [(s.path, s.reason, s.detail) for s in skipped] == [
+        (rel, "unreadable_file", "unknown text encoding (expected UTF-8 or GB18030)")]
+    expected = stack_sources([read_source(input_dir, s) for s in discover_files(input_dir)])
+    expected = expected[expected["file"] != rel].reset_index(drop=True)
+    pd.testing.assert_frame_equal(read, expected)
