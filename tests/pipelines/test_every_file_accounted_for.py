@@ -151,3 +151,63 @@ def test_unreadable_file_fails_with_one_line_or_is_skipped_when_asked(messy_inpu
     assert any(line.startswith("  station/2024/broken.xlsx: unreadable_file (cannot read XLSX") for line in lines)
     links = pd.read_parquet(tmp_path / "out" / "record_links.parquet")
     assert "SUB-1" in set(links["record_id"])
+
+
+@pytest.fixture(scope="module")
+def clean_input(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("clean") / "input"
+    write_contract_folder(generate(120, 11, GeneratorParams()), folder, 11)
+    return folder
+
+
+def _gbk(folder: Path) -> None:
+    path = Path(os.fsdecode(os.path.join(os.fsencode(folder / "station"), GBK_NAME)))
+    path.write_bytes((STATION_HEADER + "ROW-1,达瓦,2023-02-01,,\n").encode("gb18030"))
+
+
+def _village_in_capitals(folder: Path) -> None:
+    (folder / "village").rename(folder / "Village")
+    (folder / "Village" / "v.csv").write_text("记录编号,姓名,登记日期\nROW-1,达瓦,2023-02-01\n", encoding="utf-8")
+
+
+CASES = {
+    "gbk_file_name": (_gbk, SAFE_GBK_NAME, None),
+    "sub_folder": (lambda f: _csv(f / "station" / "2023" / "more.csv", ["ROW-1,拉巴,2023-01-05,,\n"]),
+                   "station/2023/more.csv", None),
+    "xls": (lambda f: _xls(f / "station" / "old.xls"), "station/old.xls", None),
+    "village_in_capitals": (_village_in_capitals, "Village/v.csv", None),
+    "csv_txt": (lambda f: _csv(f / "station" / "data.csv.txt", ["ROW-1,a,2023-01-01,,\n"]),
+                "station/data.csv.txt", "unsupported_format"),
+    "hidden": (lambda f: _csv(f / "station" / ".h.csv", ["ROW-1,a,2023-01-01,,\n"]), "station/.h.csv", "hidden"),
+    "unknown_folder": (lambda f: _csv(f / "shelter" / "s.csv", ["ROW-1,a,2023-01-01,,\n"]), "shelter",
+                       "unknown_folder"),
+    "symlink_to_etc_passwd": (lambda f: (f / "station" / "p.csv").symlink_to("/etc/passwd"), "station/p.csv",
+                              "symlink_outside_input"),
+    "symlink_to_folder_outside": (lambda f: (f / "police" / "more").symlink_to(f.parent / "outside"),
+                                  "police/more", "symlink_outside_input"),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_one_row_of_the_issue_at_a_time_the_file_is_read_or_listed(case, clean_input, tmp_path, capfd):
+    """The file the case adds is read (its row linked or quarantined) or listed with its reason; never silent."""
+    make, rel, reason = CASES[case]
+    folder = tmp_path / "input"
+    shutil.copytree(clean_input, folder)
+    _csv(tmp_path / "outside" / "x.csv", [f"{SECRET},a,2023-01-01,,\n"])
+    make(folder)
+    code = main(["run", "--input", str(folder), "--output", str(tmp_path / "out")])
+    err = capfd.readouterr().err
+    assert code == 0, err
+    summary = json.loads((tmp_path / "out" / "run_summary.json").read_text(encoding="utf-8"))
+    skipped = {entry["path"]: entry["reason"] for entry in summary.get("skipped_files", [])}
+    links = pd.read_parquet(tmp_path / "out" / "record_links.parquet")
+    quarantine = pd.read_parquet(tmp_path / "out" / "quarantine.parquet")
+    rows = pd.concat([links[["file", "record_id"]], quarantine[["file", "record_id"]]])
+    if reason is None:
+        assert rel not in skipped
+        assert rows[rows["file"] == rel]["record_id"].tolist() in (["ROW-1"], ["XLS-1", "XLS-2"])
+    else:
+        assert skipped[rel] == reason and f"  {rel}: {reason}" in err
+        assert not rows["file"].str.startswith(rel).any() and SECRET not in set(rows["record_id"])
+    assert len(rows) == summary["rows_read"]
