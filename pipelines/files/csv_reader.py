@@ -67,9 +67,8 @@ def _records(lines: list[str]) -> tuple[list[tuple[int, int, list[str]]], int | 
     return found, None
 
 
-def _locate(text: str) -> tuple[list[tuple[int, int, list[str]]], set[int]]:
-    """Every record of `text` with its lines, and the indices of the records that are malformed."""
-    lines = _LINES.findall(text)
+def _locate(lines: list[str]) -> tuple[list[tuple[int, int, list[str]]], set[int]]:
+    """Every record of `lines` (first line, end line, fields), and the indices of the malformed ones."""
     records: list[tuple[int, int, list[str]]] = []
     unclosed: set[int] = set()
     start = 0
@@ -84,13 +83,13 @@ def _locate(text: str) -> tuple[list[tuple[int, int, list[str]]], set[int]]:
         start = line + 1
     width = len(records[0][2]) if records else 0
     malformed = unclosed | {i for i, (_, _, fields) in enumerate(records) if len(fields) > width}
-    return [(a, b, f) for a, b, f in records], malformed
+    return records, malformed
 
 
 def _tolerant_rows(text: str, rel: str) -> tuple[pd.DataFrame, dict[int, list[str]]]:
     """The parsed rows of the well-formed records (header first), and the malformed data rows."""
     lines = _LINES.findall(text)
-    records, malformed = _locate(text)
+    records, malformed = _locate(lines)
     if 0 in malformed:
         raise RosterInputError(f"{rel}: malformed CSV at line 1 (the header row cannot be parsed)")
     good = "".join("".join(lines[a:b]) for i, (a, b, _) in enumerate(records) if i not in malformed)
