@@ -1,7 +1,8 @@
-"""`rosterlink`: run the pipeline, a demo, the synthetic generator, pair explanations, benchmarks."""
+"""`rosterlink`: run the pipeline, a demo, the synthetic generator, pair explanations, the review page, benchmarks."""
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import shutil
 import sys
@@ -108,6 +109,19 @@ def command_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_review(args: argparse.Namespace) -> int:
+    from pipelines.review.server import serve  # Starlette and uvicorn are loaded for this command only
+
+    reviewer = (args.reviewer or "").strip()
+    if not reviewer:
+        raise CliError("--reviewer must not be empty")
+    try:
+        serve(args.output, reviewer, args.blind, args.host, args.port)
+    except OSError as error:
+        raise CliError(f"cannot serve on {args.host}:{args.port}: {error.strerror}") from None
+    return 0
+
+
 def command_benchmark(args: argparse.Namespace) -> int:
     if args.name == "demo":
         scores = demo_benchmark(args.persons, args.seed, _world(args))
@@ -136,6 +150,20 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("must be between 0 and 65535")
+    return value
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return ""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -171,6 +199,13 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("left", metavar="SOURCE:RECORD_ID")
     explain.add_argument("right", metavar="SOURCE:RECORD_ID")
 
+    review = commands.add_parser("review", help="a local web page to decide the review queue's pairs")
+    review.add_argument("--output", type=Path, required=True, help="output folder of a finished run")
+    review.add_argument("--reviewer", default=_login_name(), help="name stored with each decision (default: login name)")
+    review.add_argument("--blind", action="store_true", help="hide the model's score and weights")
+    review.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    review.add_argument("--port", type=_port, default=0, help="port (default 0: any free port)")
+
     benchmark = commands.add_parser("benchmark", help="precision, recall, F1 and seconds on a benchmark")
     benchmark.add_argument("name", choices=("febrl3", "febrl4", "historical50k", "demo"))
     benchmark.add_argument("--shared", type=Path, default=default_shared_dir(),
@@ -199,7 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {
         "run": command_run, "demo": command_demo, "generate": command_generate,
-        "explain": command_explain, "benchmark": command_benchmark,
+        "explain": command_explain, "review": command_review, "benchmark": command_benchmark,
     }[args.command]
     try:
         return handler(args)
