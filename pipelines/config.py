@@ -12,6 +12,7 @@ ENGINES: tuple[Engine, ...] = ("pandas", "spark")
 INPUT_ENV = "ROSTERLINK_INPUT"
 OUTPUT_ENV = "ROSTERLINK_OUTPUT"
 ENGINE_ENV = "ROSTERLINK_ENGINE"
+SKIP_UNREADABLE_ENV = "ROSTERLINK_SKIP_UNREADABLE_FILES"
 
 SHARED_ENV = "ROSTERLINK_SHARED"
 
@@ -52,7 +53,9 @@ class RunConfig:
 
 
 def config_from_env() -> RunConfig:
-    """The configuration `dagster dev` uses: ROSTERLINK_* env vars, else the demo folders in the cwd."""
+    """The configuration `dagster dev` uses: ROSTERLINK_* env vars, else the demo folders in the cwd
+    (ROSTERLINK_SKIP_UNREADABLE_FILES=1 skips unreadable files; a run's config may set it too, on
+    the input_folder resource)."""
     engine = os.environ.get(ENGINE_ENV, "pandas")
     if engine not in ENGINES:
         raise ValueError(f"{ENGINE_ENV} must be one of {', '.join(ENGINES)}")
@@ -60,4 +63,5 @@ def config_from_env() -> RunConfig:
         input_dir=Path(os.environ.get(INPUT_ENV, str(DEFAULT_DEMO_DIR / "input"))),
         output_dir=Path(os.environ.get(OUTPUT_ENV, str(DEFAULT_DEMO_DIR / "output"))),
         engine=cast(Engine, engine),
+        skip_unreadable_files=os.environ.get(SKIP_UNREADABLE_ENV, "") in ("1", "true", "yes"),
     )
