@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import shutil
 import sys
 from collections.abc import Sequence
@@ -16,7 +17,7 @@ from pipelines.config import (DEFAULT_DEMO_DIR, DEFAULT_DEMO_PERSONS, DEFAULT_DE
                               default_shared_dir)
 from pipelines.files.follow_up_export import EXPORT_FORMATS, ExportError, export_follow_ups
 from pipelines.files.ingest import RosterInputError
-from pipelines.files.writers import REPORT_FILE
+from pipelines.files.writers import REPORT_FILE, RUN_SUMMARY_FILE
 from pipelines.run import RunError, explain_records, output_counts
 from schemas.contract import SOURCES
 
@@ -37,15 +38,28 @@ def print_summary(output_dir: Path) -> None:
     print(f"report: {(output_dir / REPORT_FILE).resolve()}")
 
 
+def print_skipped(output_dir: Path) -> None:
+    """Name on stderr every file or folder of the input the run did not read, with its reason."""
+    skipped = json.loads((output_dir / RUN_SUMMARY_FILE).read_text(encoding="utf-8")).get("skipped_files", [])
+    if not skipped:
+        return
+    print(f"{PROG}: {len(skipped)} files or folders not read (skipped_files in {RUN_SUMMARY_FILE}):", file=sys.stderr)
+    for entry in skipped:
+        detail = f" ({entry['detail']})" if entry.get("detail") else ""
+        print(f"  {entry['path']}: {entry['reason']}{detail}", file=sys.stderr)
+
+
 def command_run(args: argparse.Namespace) -> int:
     from pipelines.runner import execute  # Dagster is loaded for the commands that run the pipeline only
 
     try:
         config = RunConfig(input_dir=args.input, output_dir=args.output, engine=args.engine,
-                           match_threshold=args.match_threshold, review_floor=args.review_floor)
+                           match_threshold=args.match_threshold, review_floor=args.review_floor,
+                           skip_unreadable_files=args.skip_unreadable_files)
     except ValueError as error:
         raise CliError(str(error)) from None
     execute(config, args.verbose)
+    print_skipped(config.output_dir)
     print_summary(config.output_dir)
     return 0
 
@@ -206,6 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--engine", choices=ENGINES, default="pandas")
     run.add_argument("--match-threshold", type=_probability, default=None)
     run.add_argument("--review-floor", type=_probability, default=None)
+    run.add_argument("--skip-unreadable-files", action="store_true",
+                     help="skip a file that cannot be read (listed in run_summary.json and on stderr) instead of failing")
     run.add_argument("--verbose", action="store_true", help="show Dagster's event log on stderr")
 
     demo = commands.add_parser("demo", help="generate demo rosters, link them and write a report")

@@ -14,6 +14,7 @@ ENGINES: tuple[Engine, ...] = ("pandas", "spark")
 INPUT_ENV = "ROSTERLINK_INPUT"
 OUTPUT_ENV = "ROSTERLINK_OUTPUT"
 ENGINE_ENV = "ROSTERLINK_ENGINE"
+SKIP_UNREADABLE_ENV = "ROSTERLINK_SKIP_UNREADABLE_FILES"
 
 SHARED_ENV = "ROSTERLINK_SHARED"
 
@@ -38,6 +39,8 @@ class RunConfig:
     engine: Engine = "pandas"
     match_threshold: float | None = None
     review_floor: float | None = None
+    skip_unreadable_files: bool = False
+    """A file that cannot be read at all is skipped and listed in run_summary.json; without it the run fails."""
     inactive_after_days: int = DEFAULT_INACTIVE_AFTER_DAYS
     """A person not seen in the city for more days than this (before the data's last date) is inactive."""
 
@@ -56,7 +59,9 @@ class RunConfig:
 
 
 def config_from_env() -> RunConfig:
-    """The configuration `dagster dev` uses: ROSTERLINK_* env vars, else the demo folders in the cwd."""
+    """The configuration `dagster dev` uses: ROSTERLINK_* env vars, else the demo folders in the cwd
+    (ROSTERLINK_SKIP_UNREADABLE_FILES=1 skips unreadable files; a run's config may set it too, on
+    the input_folder resource)."""
     engine = os.environ.get(ENGINE_ENV, "pandas")
     if engine not in ENGINES:
         raise ValueError(f"{ENGINE_ENV} must be one of {', '.join(ENGINES)}")
@@ -64,4 +69,5 @@ def config_from_env() -> RunConfig:
         input_dir=Path(os.environ.get(INPUT_ENV, str(DEFAULT_DEMO_DIR / "input"))),
         output_dir=Path(os.environ.get(OUTPUT_ENV, str(DEFAULT_DEMO_DIR / "output"))),
         engine=cast(Engine, engine),
+        skip_unreadable_files=os.environ.get(SKIP_UNREADABLE_ENV, "") in ("1", "true", "yes"),
     )

@@ -17,7 +17,8 @@ import pyarrow.parquet as pq
 from linkage.engine.settings import LinkageSettings
 from linkage.roster.normalize import normalize_records
 from linkage.roster.settings import roster_settings
-from pipelines.files.ingest import RosterInputError, discover_files
+from pipelines.files.discovery import SkippedFile, display_path
+from pipelines.files.ingest import RosterInputError, discover_files, scan_input
 from pipelines.files.state import secret_key
 from pipelines.files.writers import MODEL_FILE, RUN_SUMMARY_FILE
 from pipelines.local.parallel import read_raw_rows
@@ -41,13 +42,33 @@ class ThresholdOverrides(Protocol):
     review_floor: float | None
 
 
+@dataclasses.dataclass(frozen=True)
+class RawInput:
+    """What reading an input folder gave: every row read, the number of files read, and every
+    file or folder under it that was not read (with its reason)."""
+
+    raw: pd.DataFrame
+    files_read: int
+    skipped: list[SkippedFile]
+
+
+def read_input(input_dir: Path, skip_unreadable: bool = False) -> RawInput:
+    """Every row of every roster file of the input folder (all sources), and what was not read.
+
+    A file that cannot be read fails the reading unless `skip_unreadable`: it is then skipped."""
+    scan = scan_input(input_dir)
+    if not scan.files:
+        discover_files(input_dir)  # raises the error that names what an input folder must hold
+    raw, unreadable = read_raw_rows(input_dir, scan.files, skip_unreadable)
+    if raw.empty:
+        raise RosterInputError(f"no data rows in the roster files under {display_path(input_dir)}")
+    return RawInput(raw, len(scan.files) - len(unreadable), [*scan.skipped, *unreadable])
+
+
 def read_raw(input_dir: Path) -> tuple[pd.DataFrame, int]:
     """Every row of every roster file of the input folder (all sources), and the number of files."""
-    files = discover_files(input_dir)
-    raw = read_raw_rows(input_dir, list(files))
-    if raw.empty:
-        raise RosterInputError(f"no data rows in the roster files under {input_dir}")
-    return raw, sum(len(paths) for paths in files.values())
+    read = read_input(input_dir)
+    return read.raw, read.files_read
 
 
 def normalized_from_input(input_dir: Path) -> pd.DataFrame:

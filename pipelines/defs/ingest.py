@@ -6,7 +6,7 @@ import pandas as pd
 from pipelines.defs import GROUP
 from pipelines.defs.resources import InputFolder, OutputFolder, QualitySuites
 from pipelines.files import writers
-from pipelines.run import read_raw
+from pipelines.run import read_input
 from quality.accounting import accounting_balanced, accounting_table
 from quality.quarantine import split_quarantine
 
@@ -17,12 +17,28 @@ def _count_by_source(frame: pd.DataFrame) -> dict[str, int]:
     return {str(k): int(v) for k, v in frame["source"].value_counts().sort_index().items()}
 
 
-@dg.asset(group_name=GROUP)
-def raw_rosters(context: dg.AssetExecutionContext, input_folder: InputFolder) -> pd.DataFrame:
-    """Every row of every roster file in the input folder, as read, all sources in one frame."""
-    raw, n_files = read_raw(input_folder.root)
-    context.add_output_metadata({"rows": len(raw), "files": n_files, "rows_by_source": _count_by_source(raw)})
-    return raw
+SKIPPED_COLUMNS = ["path", "reason", "detail"]
+
+
+@dg.multi_asset(
+    group_name=GROUP,
+    outs={
+        "raw_rosters": dg.AssetOut(description="Every row of every roster file in the input folder, as read, "
+                                               "all sources in one frame."),
+        "skipped_files": dg.AssetOut(description="Every file or folder under the input folder that was not read: "
+                                                 "path (relative, safe text), reason code, detail."),
+    },
+)
+def raw_rosters(input_folder: InputFolder):
+    """Read the input folder: its rows, and what it holds that is not read (none skipped in silence)."""
+    read = read_input(input_folder.root, input_folder.skip_unreadable_files)
+    skipped = pd.DataFrame([[s.path, s.reason, s.detail] for s in read.skipped], columns=SKIPPED_COLUMNS, dtype=object)
+    yield dg.Output(read.raw, output_name="raw_rosters",
+                    metadata={"rows": len(read.raw), "files": read.files_read,
+                              "rows_by_source": _count_by_source(read.raw)})
+    yield dg.Output(skipped, output_name="skipped_files",
+                    metadata={"files": len(skipped),
+                              "by_reason": {str(k): int(v) for k, v in skipped["reason"].value_counts().items()}})
 
 
 @dg.multi_asset(

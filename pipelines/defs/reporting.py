@@ -19,7 +19,7 @@ from pipelines.files.decision_constraints import decisions_summary
 from linkage.roster.outcomes.cohorts import escorts
 from pipelines.files.report import ReportInputs, city_encounters, render_report
 from pipelines.files.report.quality_counts import data_quality_counts
-from pipelines.files.run_summary import build_run_summary, count_files, count_quarantine_reasons
+from pipelines.files.run_summary import build_run_summary, count_files, count_quarantine_reasons, skipped_entries
 from pipelines.run import settings_for
 
 
@@ -79,7 +79,8 @@ def run_summary(context: dg.AssetExecutionContext, raw_rosters: pd.DataFrame, qu
                 poverty_matches: pd.DataFrame, review_queue: pd.DataFrame, linkage_result: LinkageResult,
                 linkage_options: LinkageOptions, input_folder: InputFolder, output_folder: OutputFolder,
                 normalized_records: pd.DataFrame, returns_by_cohort: pd.DataFrame, follow_ups: pd.DataFrame,
-                outcome_options: OutcomeOptions, review_decisions: pd.DataFrame) -> dict:
+                outcome_options: OutcomeOptions, review_decisions: pd.DataFrame,
+                skipped_files: pd.DataFrame) -> dict:
     """Counts, thresholds and timings of the run (run_summary.json)."""
     settings = settings_for(linkage_options)
     rows_read = {key: int(n) for key, n in raw_rosters.groupby(["source", "file"]).size().items()}
@@ -96,6 +97,7 @@ def run_summary(context: dg.AssetExecutionContext, raw_rosters: pd.DataFrame, qu
         blocking={rule["rule"]: {k: v for k, v in rule.items() if k != "rule"}
                   for rule in linkage_result.stats.to_dict()["blocking"]},
         timings_seconds=_step_seconds(context),
+        skipped_files=skipped_entries(skipped_files),
     )
     summary.update(_run_identity(context))
     summary["decisions"] = decisions_summary(review_decisions, linkage_result.constraints)

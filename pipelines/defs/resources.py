@@ -39,6 +39,9 @@ class InputFolder(dg.ConfigurableResource):
     """The contract's input folder (station/, police/, village/, poverty/)."""
 
     path: str
+    skip_unreadable_files: bool = Field(
+        default=False, description="skip (and list in run_summary.json) a file that cannot be read, "
+                                   "instead of failing the run")
 
     @property
     def root(self) -> Path:
@@ -171,7 +174,7 @@ def resources_for(config: RunConfig, in_process: bool = False) -> dict[str, dg.C
         "spark": SparkSessionResource(conf={"spark.ui.showConsoleProgress": "false",
                                             "spark.local.dir": str(scratch_path(config.output_dir) / "spark-local")},
                                       scratch_dir=str(scratch_path(config.output_dir) / "spark")),
-        "input_folder": InputFolder(path=str(config.input_dir)),
+        "input_folder": InputFolder(path=str(config.input_dir), skip_unreadable_files=config.skip_unreadable_files),
         "output_folder": OutputFolder(path=str(config.output_dir)),
         "linkage_options": LinkageOptions(
             engine=config.engine,

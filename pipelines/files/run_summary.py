@@ -45,6 +45,17 @@ def count_quarantine_reasons(quarantine: pd.DataFrame) -> dict[str, dict[str, in
     return reasons
 
 
+def skipped_entries(skipped: pd.DataFrame) -> list[dict[str, str]]:
+    """The ``skipped_files`` entries (path relative to INPUT, reason code, detail when there is one), by path."""
+    entries = []
+    for row in skipped.sort_values("path", kind="stable").itertuples(index=False):
+        entry = {"path": str(row.path), "reason": str(row.reason)}
+        if isinstance(row.detail, str) and row.detail:
+            entry["detail"] = row.detail
+        entries.append(entry)
+    return entries
+
+
 def _plain(value: Any) -> Any:
     """value with numpy/pandas scalars turned into JSON types; anything else not JSON-able is refused."""
     if isinstance(value, Mapping):
@@ -82,8 +93,11 @@ def build_run_summary(
     thresholds: Mapping[str, float],
     blocking: Mapping[str, Any],
     timings_seconds: Mapping[str, float],
+    skipped_files: Sequence[Mapping[str, str]] = (),
 ) -> dict[str, Any]:
-    """The run_summary.json dict; raises when a file's rows are neither linked nor quarantined."""
+    """The run_summary.json dict; raises when a file's rows are neither linked nor quarantined.
+
+    `skipped_files`: every file or folder under INPUT that was not read (``skipped_entries``)."""
     for f in files:
         if f.rows_read != f.rows_linked + f.rows_quarantined:
             raise ValueError(
@@ -102,6 +116,7 @@ def build_run_summary(
         "contract_version": CONTRACT_VERSION,
         **_totals(files),
         "sources": by_source,
+        "skipped_files": [dict(entry) for entry in skipped_files],
         "quarantine_reasons": {s: dict(sorted(r.items())) for s, r in sorted(quarantine_reasons.items())},
         "persons": persons,
         "persons_seen_in_city": persons_seen_in_city,

@@ -16,15 +16,15 @@ import signal
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
 from pandas.api.types import infer_dtype
 
 from linkage.roster.normalize import add_codes, derived_columns, normalize_records, own_columns
-from pipelines.files.ingest import frame_columns, read_file, read_source, source_files, stack_sources
-from schemas.contract import CANONICAL_COLUMNS
+from pipelines.files.discovery import UNREADABLE_FILE, RosterFile, RosterInputError, SkippedFile
+from pipelines.files.ingest import frame_columns, frame_extras, read_file, source_frame, stack_sources
 
 PARALLEL_MIN_ROWS = 50_000
 """Below this many records normalization runs in this process."""
@@ -123,25 +123,33 @@ def unpack_frame(packed: Packed) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- reading
 
-def _read_one(task: tuple[Path, str]) -> Packed:
-    path, source = task
-    return pack_frame(read_file(path, source, _INHERITED["input_dir"]))
+def _read_one(task: RosterFile) -> Packed | RosterInputError:
+    try:
+        return pack_frame(read_file(task.path, task.source, _INHERITED["input_dir"]))
+    except RosterInputError as error:
+        return error
 
 
-def _read_tasks(input_dir: Path, sources: list[str]) -> tuple[list[tuple[Path, str]], bool]:
-    """The (file, source) reading tasks in order, and whether to read them in a pool."""
-    tasks = [(path, source) for source in sources for path in source_files(input_dir, source)]
-    processes = min(process_count(), len(tasks))
-    return tasks, processes >= 2 and sum(path.stat().st_size for path, _ in tasks) >= PARALLEL_MIN_BYTES
+def _in_pool(files: Sequence[RosterFile]) -> bool:
+    """Whether to read `files` in a pool: two cores or more and enough bytes to pay for the processes."""
+    processes = min(process_count(), len(files))
+    return processes >= 2 and sum(_size(f) for f in files) >= PARALLEL_MIN_BYTES
 
 
-def _read_packed(input_dir: Path, tasks: list[tuple[Path, str]]) -> list[Packed]:
-    """The packed raw-row frames of `tasks` read in a pool, largest files first; a broken file
-    raises the error the one-process reading raises first (files in order)."""
-    with _pool(min(process_count(), len(tasks)), "input_dir", input_dir) as pool:
-        largest_first = sorted(range(len(tasks)), key=lambda i: -tasks[i][0].stat().st_size)
-        pending = {i: pool.apply_async(_read_one, (tasks[i],)) for i in largest_first}
-        return [pending[i].get() for i in range(len(tasks))]
+def _size(file: RosterFile) -> int:
+    try:
+        return file.path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _read_packed(input_dir: Path, files: Sequence[RosterFile]) -> list[Packed | RosterInputError]:
+    """The packed raw-row frames of `files` (or the error of each file that cannot be read), read
+    in a pool, largest files first."""
+    with _pool(min(process_count(), len(files)), "input_dir", input_dir) as pool:
+        largest_first = sorted(range(len(files)), key=lambda i: -_size(files[i]))
+        pending = {i: pool.apply_async(_read_one, (files[i],)) for i in largest_first}
+        return [pending[i].get() for i in range(len(files))]
 
 
 def _column(packed: Packed, name: str) -> np.ndarray:
@@ -159,20 +167,42 @@ def _column(packed: Packed, name: str) -> np.ndarray:
     return values
 
 
-def read_raw_rows(input_dir: Path, sources: list[str]) -> pd.DataFrame:
-    """``stack_sources([read_source(input_dir, s) for s in sources])``: every row of the sources in
-    one frame, the files read in a process pool and each column put together once."""
+def _unreadable(file: RosterFile, error: RosterInputError, skip_unreadable: bool) -> SkippedFile:
+    """The skipped-file entry of a file that cannot be read; without `skip_unreadable` the error is raised."""
+    if not skip_unreadable:
+        raise error
+    message = str(error)
+    return SkippedFile(file.rel, UNREADABLE_FILE, message.removeprefix(f"{file.rel}: "))
+
+
+def read_raw_rows(input_dir: Path, files: Sequence[RosterFile],
+                  skip_unreadable: bool = False) -> tuple[pd.DataFrame, list[SkippedFile]]:
+    """Every row of `files` in one frame (``stack_sources`` of each source's ``source_frame``, sources
+    in file order), the files read in a process pool and each column put together once; and the
+    files that cannot be read, when `skip_unreadable` (else the first of them, in file order, raises)."""
     input_dir = Path(input_dir)
-    tasks, in_pool = _read_tasks(input_dir, sources)
-    if not in_pool:
-        return stack_sources([read_source(input_dir, source) for source in sources])
-    packed = _read_packed(input_dir, tasks)
+    if not _in_pool(files):
+        results: list[pd.DataFrame | RosterInputError] = []
+        for file in files:
+            try:
+                results.append(read_file(file.path, file.source, input_dir))
+            except RosterInputError as error:
+                results.append(error)
+    else:
+        results = _read_packed(input_dir, files)
+    skipped = [_unreadable(f, r, skip_unreadable) for f, r in zip(files, results) if isinstance(r, RosterInputError)]
+    read = [(f, r) for f, r in zip(files, results) if not isinstance(r, RosterInputError)]
+    sources = list(dict.fromkeys(f.source for f, _ in read))
+    if not read:
+        return pd.DataFrame(), skipped
+    if isinstance(read[0][1], pd.DataFrame):
+        return stack_sources([source_frame(s, [r for f, r in read if f.source == s]) for s in sources]), skipped
     source_columns = []
     for source in sources:
-        extra = {c for p, (_, s) in zip(packed, tasks) if s == source for c in p[2] if c in CANONICAL_COLUMNS}
+        extra = frame_extras(c for f, p in read if f.source == source for c in p[2])
         source_columns.append(pd.DataFrame(columns=frame_columns(source, extra)))
     columns = pd.concat(source_columns).columns  # the column order of concatenating the sources
-    return pd.DataFrame({name: np.concatenate([_column(p, name) for p in packed]) for name in columns})
+    return pd.DataFrame({name: np.concatenate([_column(p, name) for _, p in read]) for name in columns}), skipped
 
 
 # ---------------------------------------------------------------- normalizing

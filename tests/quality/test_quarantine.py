@@ -94,3 +94,29 @@ def test_blank_row_between_data_rows_is_quarantined_as_blank(tmp_path):
     assert records["record_id"].tolist() == ["P1", "P2"]
     assert quarantine["row_number"].tolist() == [2, 3]
     assert quarantine["reason"].tolist() == ["blank_row", "missing_record_id"]
+
+
+def test_malformed_row_is_quarantined_first_and_takes_no_part_in_the_duplicate_rule():
+    raw = raw_frame("station", [
+        {"record_id": None, "intake_date": None},                   # malformed: its cells are not read
+        {"record_id": "S1", "intake_date": "2023-01-05"},
+        {"record_id": "S2", "intake_date": "2023-01-06"},
+    ])
+    raw.insert(3, "read_fault", pd.Series(["malformed_row", None, None], dtype=object))
+    raw.loc[0, "raw"] = json.dumps({"record_id": "S1", "intake_date": "2023-01-05", "column_3": "x"})
+    records, quarantine = split_quarantine(raw)
+    assert records["record_id"].tolist() == ["S1", "S2"]
+    assert "read_fault" not in records.columns
+    assert quarantine[["row_number", "reason"]].values.tolist() == [[1, "malformed_row"]]
+    assert quarantine["raw"][0] == raw["raw"][0]
+
+
+def test_oversized_values_are_quarantined_with_their_column():
+    raw = raw_frame("station", [
+        {"record_id": "S1", "name": "扎西次仁" * 100_000, "home_address": "拉萨", "intake_date": "2023-01-05"},
+        {"record_id": "S2", "name": "次" * 100, "home_address": "拉" * 1001, "intake_date": "2023-01-05"},
+        {"record_id": "S3", "name": "次" * 100, "home_address": "拉" * 1000, "intake_date": "2023-01-05"},
+    ])
+    records, quarantine = split_quarantine(raw)
+    assert records["record_id"].tolist() == ["S3"]
+    assert quarantine["reason"].tolist() == ["oversized_value:name", "oversized_value:home_address"]

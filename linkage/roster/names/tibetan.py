@@ -59,17 +59,28 @@ def canonical_initial(char: str) -> str:
 
 
 def _split(text: str) -> tuple[str, ...] | None:
-    """Split text into known components (2 or 3 characters each), or None when impossible."""
+    """Split text into known components (2 or 3 characters each), or None when impossible.
+
+    At each place the 2-character component is tried before the 3-character one, and a choice
+    is kept only when the rest splits too: the first split of a depth-first search, found in
+    one pass from the end (``splits[i]``: text[i:] splits) and one greedy pass from the start,
+    in time and memory linear in the length and without recursion.
+    """
     table = variant_table()
-    if not text:
-        return ()
-    for size in (2, 3):
-        head = text[:size]
-        if len(head) == size and head in table:
-            rest = _split(text[size:])
-            if rest is not None:
-                return (table[head], *rest)
-    return None
+    n = len(text)
+    splits = [False] * (n + 1)
+    splits[n] = True
+    for i in range(n - 2, -1, -1):
+        splits[i] = any(i + size <= n and splits[i + size] and text[i:i + size] in table for size in (2, 3))
+    if not splits[0]:
+        return None
+    components: list[str] = []
+    i = 0
+    while i < n:
+        size = next(size for size in (2, 3) if i + size <= n and splits[i + size] and text[i:i + size] in table)
+        components.append(table[text[i:i + size]])
+        i += size
+    return tuple(components)
 
 
 def split_components(text: str) -> tuple[tuple[str, ...], str | None] | None:

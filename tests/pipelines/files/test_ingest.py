@@ -225,12 +225,20 @@ def test_repeated_unknown_headers_kept_in_raw(tmp_path):
     }
 
 
-def test_ragged_csv_row_is_refused_without_values(tmp_path):
-    path = write_text(tmp_path / "police" / "r.csv", "编号,发现日期\nP1,2023-01-01,次仁\n", "utf-8")
-    with pytest.raises(RosterInputError) as error:
-        read_file(path, "police", tmp_path)
-    assert "police/r.csv: malformed CSV" in str(error.value)
-    assert "次仁" not in str(error.value)
+def test_csv_row_with_too_many_fields_is_malformed_and_the_rest_is_read(tmp_path):
+    text = "编号,发现日期\nP1,2023-01-01\nP2,2023-01-02,次仁\nP3,2023-01-03\n"
+    path = write_text(tmp_path / "police" / "r.csv", text, "gb18030")
+    frame = read_file(path, "police", tmp_path)
+    assert frame["row_number"].tolist() == [1, 2, 3]
+    assert frame["record_id"].tolist() == ["P1", None, "P3"]
+    assert frame["read_fault"].tolist() == [None, "malformed_row", None]
+    assert json.loads(frame["raw"][1]) == {"编号": "P2", "发现日期": "2023-01-02", "column_3": "次仁"}
+
+
+def test_malformed_last_row_is_kept(tmp_path):
+    path = write_text(tmp_path / "police" / "r.csv", "编号,发现日期\nP1,2023-01-01\nP2,2023-01-02,x,y\n", "utf-8")
+    frame = read_file(path, "police", tmp_path)
+    assert frame["read_fault"].tolist() == [None, "malformed_row"]
 
 
 def test_raw_is_the_json_of_the_row_as_read(tmp_path):
@@ -271,10 +279,19 @@ def test_xlsx_18_digit_number_rounded_by_excel_shows_excel_digits(tmp_path):
     assert read_file(path, "police", tmp_path)["id_number"].tolist() == ["540102198503071000"]
 
 
-def test_open_quote_is_malformed_csv(tmp_path):
-    path = write_text(tmp_path / "police" / "q.csv", '编号,发现日期\nP1,"2023-01-01\nP2,2023-01-02\n', "utf-8")
-    with pytest.raises(RosterInputError, match="police/q.csv: malformed CSV"):
-        read_file(path, "police", tmp_path)
+def test_open_quote_makes_its_line_malformed_and_reading_goes_on(tmp_path):
+    text = '编号,发现日期,备注\nP0,2023-01-01,"two\nlines"\nP1,"2023-01-01,a\nP2,2023-01-02,b\nP3,2023-01-03,c\n'
+    path = write_text(tmp_path / "police" / "q.csv", text, "utf-8")
+    frame = read_file(path, "police", tmp_path)
+    assert frame["record_id"].tolist() == ["P0", None, "P2", "P3"]
+    assert frame["read_fault"].tolist() == [None, "malformed_row", None, None]
+    assert json.loads(frame["raw"][0])["备注"] == "two\nlines"
+    assert json.loads(frame["raw"][1])["编号"] == "P1"
+
+
+def test_file_without_malformed_rows_has_no_read_fault_column(tmp_path):
+    path = write_text(tmp_path / "police" / "ok.csv", "编号,发现日期\nP1,2023-01-01\n", "utf-8")
+    assert "read_fault" not in read_file(path, "police", tmp_path).columns
 
 
 def test_xlsx_integer_beyond_float_precision_keeps_every_digit(tmp_path):

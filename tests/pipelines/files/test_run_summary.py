@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines.files.run_summary import FileCounts, build_run_summary, count_files, count_quarantine_reasons
+from pipelines.files.run_summary import (FileCounts, build_run_summary, count_files, count_quarantine_reasons,
+                                         skipped_entries)
 from schemas.contract import CONTRACT_VERSION
 
 
@@ -67,3 +68,16 @@ def test_counts_from_frames():
     ]
     assert count_quarantine_reasons(quarantine) == {"station": {"missing_record_id": 1},
                                                     "village": {"duplicate_record_id": 1}}
+
+
+def test_skipped_files_are_listed_by_path_with_reason_and_detail():
+    skipped = pd.DataFrame({"path": ["station/notes.txt", "police/broken.xlsx"],
+                            "reason": ["unsupported_format", "unreadable_file"],
+                            "detail": [None, "cannot read XLSX (BadZipFile)"]}, dtype=object)
+    summary = build_run_summary(files=[], quarantine_reasons={}, persons=0, persons_seen_in_city=0, returns=0,
+                                poverty_matches=0, review_queue=0, thresholds={}, blocking={}, timings_seconds={},
+                                skipped_files=skipped_entries(skipped))
+    assert summary["skipped_files"] == [
+        {"path": "police/broken.xlsx", "reason": "unreadable_file", "detail": "cannot read XLSX (BadZipFile)"},
+        {"path": "station/notes.txt", "reason": "unsupported_format"},
+    ]

@@ -7,7 +7,7 @@ import pytest
 
 from linkage.roster.normalize import normalize_records
 from pipelines.local import parallel
-from pipelines.files.ingest import RosterInputError, discover_files, read_source, stack_sources
+from pipelines.files.ingest import RosterInputError, discover_files, read_source, scan_input, stack_sources
 from quality.quarantine import split_quarantine
 from synthetic.generator import generate
 from synthetic.params import GeneratorParams
@@ -37,7 +37,7 @@ def test_reading_raises_the_first_broken_file(input_dir, always_parallel, tmp_pa
     for path in files[1:]:
         path.write_bytes(b"\xff\xfe broken")
     with pytest.raises(RosterInputError) as raised:
-        parallel.read_raw_rows(folder, list(discover_files(folder)))
+        parallel.read_raw_rows(folder, scan_input(folder).files)
     assert raised.value.args[0].startswith(f"police/{files[1].name}:")
 
 
@@ -65,7 +65,9 @@ def test_pack_frame_keeps_missing_kinds_and_dtypes():
 def test_read_raw_rows_equals_stacked_sources(input_dir, always_parallel):
     sources = list(discover_files(input_dir))
     expected = stack_sources([read_source(input_dir, source) for source in sources])
-    pd.testing.assert_frame_equal(parallel.read_raw_rows(input_dir, sources), expected)
+    read, skipped = parallel.read_raw_rows(input_dir, scan_input(input_dir).files)
+    pd.testing.assert_frame_equal(read, expected)
+    assert skipped == []
 
 
 def test_pool_workers_take_the_default_signal_handlers(input_dir):
@@ -87,3 +89,24 @@ def test_an_error_in_the_block_terminates_the_workers(input_dir):
         workers = list(pool._pool)
         raise ValueError("stop")
     assert all(worker.exitcode is not None for worker in workers)
+
+
+@pytest.mark.parametrize("pool", [True, False])
+def test_unreadable_files_are_skipped_when_asked(input_dir, tmp_path, monkeypatch, pool):
+    import shutil
+
+    if pool:
+        monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)
+        monkeypatch.setattr(parallel, "process_count", lambda: 2)
+    folder = tmp_path / "input"
+    shutil.copytree(input_dir, folder)
+    broken = sorted((folder / "police").iterdir())[0]
+    broken.write_bytes(b"\xff\xfe broken")
+    files = scan_input(folder).files
+    read, skipped = parallel.read_raw_rows(folder, files, skip_unreadable=True)
+    rel = f"police/{broken.name}"
+    assert [(s.path, s.reason, s.detail) for s in skipped] == [
+        (rel, "unreadable_file", "unknown text encoding (expected UTF-8 or GB18030)")]
+    expected = stack_sources([read_source(input_dir, s) for s in discover_files(input_dir)])
+    expected = expected[expected["file"] != rel].reset_index(drop=True)
+    pd.testing.assert_frame_equal(read, expected)

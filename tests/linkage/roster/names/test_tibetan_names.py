@@ -55,3 +55,20 @@ def test_affix_before_an_abbreviation():
     name = parse_tibetan("小次朵")
     assert name.is_abbreviation and name.affix == "小"
     assert name.abbr == parse_tibetan("次仁多吉").abbr
+
+
+def test_very_long_name_parses_without_recursion():
+    import sys
+
+    name = "扎西次仁" * 100_000  # 400,000 characters, far past the recursion limit
+    assert len(name) > 100 * sys.getrecursionlimit()
+    parsed = parse_tibetan(name)
+    assert parsed.components == ("扎西", "次仁") * 100_000
+    assert parse_tibetan(name + "王") is None  # one character that is no component: not Tibetan
+
+
+def test_split_keeps_the_first_split_of_a_depth_first_search():
+    # 次仁多吉 splits 2+2; a name splitting only through a 3-character component still splits
+    assert parse_tibetan("次仁多吉").components == ("次仁", "多吉")
+    three = next(v for v in variant_table() if len(v) == 3)
+    assert parse_tibetan("扎西" + three).components == ("扎西", variant_table()[three])
