@@ -1,7 +1,9 @@
-"""`rosterlink`: run the pipeline, a demo, the synthetic generator, pair explanations, benchmarks."""
+"""`rosterlink`: run the pipeline, a demo, the synthetic generator, pair explanations, the review page,
+benchmarks, one county's follow-up list."""
 from __future__ import annotations
 
 import argparse
+import getpass
 import shutil
 import sys
 from collections.abc import Sequence
@@ -12,6 +14,7 @@ import pandas as pd
 from pipelines.benchmarks.demo import demo_benchmark, write_synthetic_input
 from pipelines.config import (DEFAULT_DEMO_DIR, DEFAULT_DEMO_PERSONS, DEFAULT_DEMO_SEED, ENGINES, RunConfig,
                               default_shared_dir)
+from pipelines.files.follow_up_export import EXPORT_FORMATS, ExportError, export_follow_ups
 from pipelines.files.ingest import RosterInputError
 from pipelines.files.writers import REPORT_FILE
 from pipelines.run import RunError, explain_records, output_counts
@@ -94,6 +97,19 @@ def command_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_review(args: argparse.Namespace) -> int:
+    from pipelines.review.server import serve  # Starlette and uvicorn are loaded for this command only
+
+    reviewer = (args.reviewer or "").strip()
+    if not reviewer:
+        raise CliError("--reviewer must not be empty")
+    try:
+        serve(args.output, reviewer, args.blind, args.host, args.port)
+    except OSError as error:
+        raise CliError(f"cannot serve on {args.host}:{args.port}: {error.strerror}") from None
+    return 0
+
+
 def command_benchmark(args: argparse.Namespace) -> int:
     if args.name == "demo":
         scores = demo_benchmark(args.persons, args.seed, _world(args))
@@ -110,6 +126,13 @@ def command_benchmark(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_follow_ups(args: argparse.Namespace) -> int:
+    rows, county = export_follow_ups(args.output, args.county, args.to)
+    print(f"follow-ups of {county}: {rows} persons")
+    print(f"written (owner only): {args.to.resolve()}")
+    return 0
+
+
 def _probability(text: str) -> float:
     value = float(text)
     if not 0.0 <= value <= 1.0:
@@ -122,6 +145,20 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("must be between 0 and 65535")
+    return value
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return ""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -155,6 +192,18 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("left", metavar="SOURCE:RECORD_ID")
     explain.add_argument("right", metavar="SOURCE:RECORD_ID")
 
+    follow_ups = commands.add_parser("follow-ups", help="one county's follow-up list for the office that visits")
+    follow_ups.add_argument("--output", type=Path, required=True, help="output folder of a finished run")
+    follow_ups.add_argument("--county", required=True, help="home county: code (current or former) or name")
+    follow_ups.add_argument("--to", type=Path, required=True, help=f"file to write ({' or '.join(EXPORT_FORMATS)})")
+
+    review = commands.add_parser("review", help="a local web page to decide the review queue's pairs")
+    review.add_argument("--output", type=Path, required=True, help="output folder of a finished run")
+    review.add_argument("--reviewer", default=_login_name(), help="name stored with each decision (default: login name)")
+    review.add_argument("--blind", action="store_true", help="hide the model's score and weights")
+    review.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    review.add_argument("--port", type=_port, default=0, help="port (default 0: any free port)")
+
     benchmark = commands.add_parser("benchmark", help="precision, recall, F1 and seconds on a benchmark")
     benchmark.add_argument("name", choices=("febrl3", "febrl4", "historical50k", "demo"))
     benchmark.add_argument("--shared", type=Path, default=default_shared_dir(),
@@ -183,11 +232,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {
         "run": command_run, "demo": command_demo, "generate": command_generate,
-        "explain": command_explain, "benchmark": command_benchmark,
+        "explain": command_explain, "review": command_review, "benchmark": command_benchmark,
+        "follow-ups": command_follow_ups,
     }[args.command]
     try:
         return handler(args)
-    except (CliError, RunError, RosterInputError) as error:
+    except (CliError, RunError, RosterInputError, ExportError) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

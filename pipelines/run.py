@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -21,6 +21,9 @@ from pipelines.files.ingest import RosterInputError, discover_files
 from pipelines.files.writers import MODEL_FILE, RUN_SUMMARY_FILE
 from pipelines.local.parallel import read_raw_rows
 from quality.quarantine import split_quarantine
+
+if TYPE_CHECKING:
+    from linkage.engine.fs import FSModel
 
 SUMMARY_OUTPUTS = ("record_links", "persons", "returns", "poverty_matches", "review_queue", "quarantine")
 """The Parquet outputs whose rows a finished run reports."""
@@ -66,23 +69,31 @@ def output_counts(output_dir: Path) -> dict[str, int]:
     return {name: pq.read_metadata(output_dir / f"{name}.parquet").num_rows for name in SUMMARY_OUTPUTS}
 
 
-def explain_records(output_dir: Path, refs: list[tuple[str, str]]) -> pd.DataFrame:
-    """The weight each comparison gives the two (source, record_id) records of a finished run
-    (``linkage.engine.explain.explain_pair`` with the run's model.json, on its input folder)."""
-    from linkage.engine.explain import explain_pair
+def finished_run_input(output_dir: Path) -> tuple[Path, "FSModel"]:
+    """The input folder named in a finished run's run_summary.json, and the run's model.json."""
     from linkage.engine.fs import FSModel
 
     summary_path, model_path = output_dir / RUN_SUMMARY_FILE, output_dir / MODEL_FILE
     if not summary_path.exists() or not model_path.exists():
         raise RunError(f"{output_dir} holds no finished run ({RUN_SUMMARY_FILE} and {MODEL_FILE} needed)")
     summary = json.loads(summary_path.read_text(encoding="utf-8"))
-    input_dir = Path(summary["input_folder"])
+    return Path(summary["input_folder"]), FSModel.from_json(model_path.read_text(encoding="utf-8"))
+
+
+def record_position(normalized: pd.DataFrame, source: str, record_id: str, input_dir: Path) -> int:
+    """The row of one (source, record_id) record in the normalized frame of ``input_dir``."""
+    found = normalized.index[(normalized["source"] == source) & (normalized["record_id"] == record_id)]
+    if len(found) != 1:
+        raise RunError(f"record {source}:{record_id} is not an accepted record of {input_dir}")
+    return int(found[0])
+
+
+def explain_records(output_dir: Path, refs: list[tuple[str, str]]) -> pd.DataFrame:
+    """The weight each comparison gives the two (source, record_id) records of a finished run
+    (``linkage.engine.explain.explain_pair`` with the run's model.json, on its input folder)."""
+    from linkage.engine.explain import explain_pair
+
+    input_dir, model = finished_run_input(output_dir)
     normalized = normalized_from_input(input_dir)
-    positions = []
-    for source, record_id in refs:
-        found = normalized.index[(normalized["source"] == source) & (normalized["record_id"] == record_id)]
-        if len(found) != 1:
-            raise RunError(f"record {source}:{record_id} is not an accepted record of {input_dir}")
-        positions.append(int(found[0]))
-    model = FSModel.from_json(model_path.read_text(encoding="utf-8"))
-    return explain_pair(model, normalized, positions[0], positions[1], roster_settings())
+    left, right = (record_position(normalized, source, record_id, input_dir) for source, record_id in refs)
+    return explain_pair(model, normalized, left, right, roster_settings())

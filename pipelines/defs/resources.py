@@ -25,7 +25,7 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field, PrivateAttr
 
-from pipelines.config import RunConfig
+from pipelines.config import DEFAULT_INACTIVE_AFTER_DAYS, RunConfig
 from pipelines.local.quality_child import receive_verdicts, source_rows, start_child, stop_child
 from pipelines.spark.session import build_spark_session
 from quality.suites import SuiteResult, validate_records
@@ -62,6 +62,12 @@ class LinkageOptions(dg.ConfigurableResource):
     engine: str = "pandas"
     match_threshold: float | None = None
     review_floor: float | None = None
+
+
+class OutcomeOptions(dg.ConfigurableResource):
+    """How outcomes are measured: days unseen after which a person is inactive (RunConfig)."""
+
+    inactive_after_days: int = DEFAULT_INACTIVE_AFTER_DAYS
 
 
 class SparkSessionResource(dg.ConfigurableResource):
@@ -155,4 +161,5 @@ def resources_for(config: RunConfig, in_process: bool = False) -> dict[str, dg.C
             match_threshold=config.match_threshold,
             review_floor=config.review_floor,
         ),
+        "outcome_options": OutcomeOptions(inactive_after_days=config.inactive_after_days),
     }
