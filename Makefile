@@ -1,5 +1,5 @@
 # rosterlink: `make demo` runs the pipeline on synthetic rosters, `make test` runs the test suite,
-# `make dev` starts the Dagster UI. Each target creates .venv (Python 3.11) when it is missing.
+# `make dev` starts the Dagster UI (`dg dev`). Each target creates .venv (Python 3.11) when it is missing.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -30,4 +30,5 @@ test: install-test
 dev: install
 	mkdir -p .dagster_home
 	printf 'telemetry:\n  enabled: false\n' > .dagster_home/dagster.yaml
-	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -w workspace.yaml
+	# dg dev reads the code location from [tool.dg] in pyproject.toml (dagster dev is superseded by it)
+	DAGSTER_HOME=$(CURDIR)/.dagster_home PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/dg dev

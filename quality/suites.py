@@ -6,6 +6,14 @@ expectation type, the column, success and the count of unexpected values, never 
 GX is asked for no sample of unexpected values (``partial_unexpected_count`` 0) and
 nothing else of its result is kept.
 
+GX is imported with ``pyspark.sql.connect`` hidden (``import_gx``): GX's compatibility module
+tries ``from pyspark.sql.connect... import ...`` when pyspark is installed, and importing
+``pyspark.sql.connect`` runs pyspark's ``check_dependencies()``, which calls ``sys.exit(0)`` when
+``__main__`` has neither ``__spec__`` nor ``__file__`` (as in a Dagster step subprocess). Hidden, the
+import raises ImportError, which GX catches and treats as "no Spark Connect"; the suites run on
+pandas only, so they behave the same whether or not pyspark is installed. Classic pyspark
+(``pyspark.sql``, the Spark engine) does not import ``pyspark.sql.connect`` and is untouched.
+
 The frame validated is a view of the records: the contract's columns as text, with ``sex``
 read by ``linkage.roster.normalize.parse_sex`` (``M``/``F``; a present value outside the contract's
 spellings becomes ``unreadable``), so the suite checks the spellings the pipeline accepts.
@@ -13,6 +21,7 @@ spellings becomes ``unreadable``), so the suite checks the spellings the pipelin
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 
 import pandas as pd
@@ -87,10 +96,28 @@ def _expectations(gx, source: str) -> list:
     return expectations
 
 
+SPARK_CONNECT_MODULE = "pyspark.sql.connect"
+
+
+def import_gx():
+    """``great_expectations``, imported with pyspark's Spark Connect package hidden (see the module
+    docstring); the package is visible again afterwards, so later pyspark code imports it normally."""
+    os.environ["GX_ANALYTICS_ENABLED"] = "false"
+    if "great_expectations" in sys.modules or SPARK_CONNECT_MODULE in sys.modules:
+        import great_expectations as gx
+
+        return gx
+    sys.modules[SPARK_CONNECT_MODULE] = None  # type: ignore[assignment] - `import` raises ImportError
+    try:
+        import great_expectations as gx
+    finally:
+        del sys.modules[SPARK_CONNECT_MODULE]
+    return gx
+
+
 def validate_records(records: pd.DataFrame, source: str) -> SuiteResult:
     """Run the source's suite on its accepted records in an ephemeral GX context."""
-    os.environ["GX_ANALYTICS_ENABLED"] = "false"
-    import great_expectations as gx
+    gx = import_gx()
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
