@@ -25,7 +25,7 @@ from linkage.engine.evaluate import pairwise_scores
 from linkage.engine.fs import score
 from linkage.roster.normalize import normalize_records
 from linkage.roster.settings import roster_settings
-from pipelines.defs.assets import read_raw
+from pipelines.run import read_raw
 from quality.quarantine import split_quarantine
 from synthetic.params import WORLDS, world_params
 

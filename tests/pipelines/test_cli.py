@@ -128,3 +128,22 @@ def test_generate_writes_the_named_world_and_refuses_two_worlds(tmp_path, capsys
         main(["generate", "--out", str(tmp_path / "x"), "--persons", "10", "--seed", "1",
               "--world", "reference", "--heldout"])
     assert error.value.code == 2
+
+
+def test_the_cli_loads_dagster_only_to_run_the_pipeline():
+    code = ("import sys, pipelines.cli; "
+            "loaded = [m for m in sys.modules if m.split('.')[0] == 'dagster' or m.startswith('pipelines.defs')]; "
+            "assert not loaded, loaded")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_review_refuses_a_folder_without_a_run(tmp_path, capfd):
+    code = main(["review", "--output", str(tmp_path), "--reviewer", "worker-1"])
+    lines = capfd.readouterr().err.splitlines()
+    assert code == 1 and len(lines) == 1 and "holds no finished run" in lines[0]
+
+
+def test_review_refuses_an_empty_reviewer(tmp_path, capfd):
+    code = main(["review", "--output", str(tmp_path), "--reviewer", "  "])
+    lines = capfd.readouterr().err.splitlines()
+    assert code == 1 and len(lines) == 1 and "--reviewer" in lines[0]
