@@ -147,27 +147,39 @@ def _rule_pairs(df: pd.DataFrame, rule: BlockingRule, cap: int, window: int,
     parts_left.append(left)
     parts_right.append(right)
     if not small.all():
-        big_rows = order[~small_mask]
         info["blocks_split"] = int((~small).sum())
-        split = (np.asarray(rule.split_key(df), dtype=np.int64) if rule.split_key is not None
-                 else np.zeros(len(df), np.int64))
-        big_rows = big_rows[np.lexsort((split[big_rows], keys[big_rows]))]
-        composite = np.stack((keys[big_rows], split[big_rows]), axis=1)
-        change = np.flatnonzero(np.any(composite[1:] != composite[:-1], axis=1)) + 1
-        b_starts = np.concatenate(([0], change)).astype(np.int64)
-        b_sizes = np.diff(np.concatenate((b_starts, [big_rows.size]))).astype(np.int64)
-        # a sub-block without a split key (-1) or over the cap is windowed, never all-pairs
-        no_split = split[big_rows[b_starts]] < 0
-        over = (b_sizes > cap) | no_split
-        info["windowed_rows"] = int(b_sizes[over].sum())
-        windowed = np.repeat(over, b_sizes)
-        full, windows = b_sizes[~over], b_sizes[over]
-        for left, right in (pairs_in_row_order(big_rows[~windowed], np.cumsum(full) - full, full),
-                            window_pairs(big_rows[windowed], np.cumsum(windows) - windows, windows,
-                                         np.full(windows.size, window))):
-            parts_left.append(left)
-            parts_right.append(right)
+        for split_fn in (rule.split_key, *rule.extra_split_keys):
+            left, right, windowed_rows = _split_pairs(df, order[~small_mask], keys, split_fn, cap, window)
+            parts_left.extend(left)
+            parts_right.extend(right)
+            info["windowed_rows"] += windowed_rows
     return np.concatenate(parts_left), np.concatenate(parts_right), info
+
+
+def _split_pairs(df: pd.DataFrame, big_rows: np.ndarray, keys: np.ndarray, split_fn, cap: int,
+                 window: int) -> tuple[list[np.ndarray], list[np.ndarray], int]:
+    """Pairs of the oversize blocks' rows split on ``split_fn`` (None: one sub-block per block):
+    all pairs of a sub-block within the cap, a window over the others and over the rows
+    without a split key; and how many rows were windowed."""
+    split = (np.asarray(split_fn(df), dtype=np.int64) if split_fn is not None
+             else np.zeros(len(df), np.int64))
+    big_rows = big_rows[np.lexsort((split[big_rows], keys[big_rows]))]
+    composite = np.stack((keys[big_rows], split[big_rows]), axis=1)
+    change = np.flatnonzero(np.any(composite[1:] != composite[:-1], axis=1)) + 1
+    b_starts = np.concatenate(([0], change)).astype(np.int64)
+    b_sizes = np.diff(np.concatenate((b_starts, [big_rows.size]))).astype(np.int64)
+    # a sub-block without a split key (-1) or over the cap is windowed, never all-pairs
+    no_split = split[big_rows[b_starts]] < 0
+    over = (b_sizes > cap) | no_split
+    windowed = np.repeat(over, b_sizes)
+    full, windows = b_sizes[~over], b_sizes[over]
+    lefts, rights = [], []
+    for left, right in (pairs_in_row_order(big_rows[~windowed], np.cumsum(full) - full, full),
+                        window_pairs(big_rows[windowed], np.cumsum(windows) - windows, windows,
+                                     np.full(windows.size, window))):
+        lefts.append(left)
+        rights.append(right)
+    return lefts, rights, int(b_sizes[over].sum())
 
 
 def _link_only_values(df: pd.DataFrame, link_only: str | np.ndarray | None) -> np.ndarray | None:

@@ -14,7 +14,8 @@ id numbers). Here the edges at or above ``settings.match_threshold`` are taken b
      |A| x |B| <= ``cross_limit`` (one vectorized call), else only on the scored cross pairs,
      and the merged cluster is marked unverified. The single edge itself is checked for all
      edges at once before the loop.
-2. the merged cluster is supported: over the scored candidate pairs crossing the two clusters
+2. the merged cluster is supported (``settings.cluster_support``, a SupportRule): over the
+   scored candidate pairs crossing the two clusters
    (found through the adjacency lists of the smaller cluster; pairs never scored carry no
    evidence), the mean match probability must reach ``min_support`` (default
    ``settings.review_floor``, at most the threshold: the cross pairs must on average not be
@@ -23,6 +24,10 @@ id numbers). Here the edges at or above ``settings.match_threshold`` are taken b
    merge threshold of every cross pair keeps one person apart). A chain A-B-C whose A-C
    pair was scored low is thus not
    merged. Merges of two singletons are the edge itself, always supported.
+   Under "log_odds_sum" (correlation clustering on log-odds, merged best first) the rule is
+   instead that the sum over the cross pairs of (match weight - log2 odds of the floor) is
+   not negative: a weak true edge into a person whose other records support it merges, while
+   one clear non-match among the cross pairs (a few bits below) outweighs weak supports.
 
 After the loop every unverified cluster of at most ``verify_limit`` records has all its pairs
 checked against the predicate; if one conflicts, its records are clustered again with full
@@ -76,6 +81,54 @@ def _constraints(settings: LinkageSettings, df: pd.DataFrame
     return None, constraint
 
 
+SUPPORT_RULES = ("mean_probability", "log_odds_sum")
+
+
+@dataclass(frozen=True)
+class SupportRule:
+    """Whether the scored pairs crossing two clusters support their merge.
+
+    ``kind`` "mean_probability": the mean probability reaches ``floor``; "log_odds_sum": the
+    sum of the pairs' match weights less log2(floor / (1 - floor)) is not negative. ``values``
+    turns the pairs' probabilities and weights into the per-pair values the rule sums or
+    averages; ``settle_floor``: a component whose every value is at least it never refuses a
+    merge for support (linkage.engine.components.settled_components)."""
+
+    kind: str
+    floor: float
+    unscored_weight: float = 0.0
+    """log_odds_sum: what a cross pair never scored (not a candidate) adds, in bits."""
+
+    def __post_init__(self) -> None:
+        if self.kind not in SUPPORT_RULES:
+            raise ValueError(f"cluster_support must be one of {SUPPORT_RULES}, got {self.kind!r}")
+        if self.kind == "log_odds_sum" and not 0.0 < self.floor < 1.0:
+            raise ValueError(f"log_odds_sum needs a support floor in (0, 1), got {self.floor}")
+
+    @property
+    def settle_floor(self) -> float:
+        return self.floor if self.kind == "mean_probability" else 0.0
+
+    def values(self, probability: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        if self.kind == "mean_probability":
+            return probability
+        values = np.asarray(weight, dtype=np.float64).copy()
+        values -= np.log2(self.floor / (1.0 - self.floor))
+        return values
+
+    @property
+    def needs_all_pairs(self) -> bool:
+        """Whether pairs never scored count (then only components whose every record pair was
+        scored are settled without the loop)."""
+        return self.kind == "log_odds_sum" and self.unscored_weight != 0.0
+
+    def rejects(self, values: list[float], cross_pairs: int) -> bool:
+        """``values`` of the scored cross pairs, of ``cross_pairs`` record pairs crossing."""
+        if self.kind == "mean_probability":
+            return bool(values) and sum(values) / len(values) < self.floor
+        return sum(values) + (cross_pairs - len(values)) * self.unscored_weight < 0.0
+
+
 @dataclass
 class ClusterStats:
     """What clustering did."""
@@ -101,25 +154,28 @@ def cluster(n_records: int, left: np.ndarray, right: np.ndarray, match_probabili
     kept must-links are unbreakable edges, the cannot-links join the conflict predicate)."""
     stats = stats if stats is not None else ClusterStats()
     keys, predicate = _constraints(settings, df)
+    if min_support is None:
+        min_support = (settings.support_floor if settings.support_floor is not None
+                       else min(settings.review_floor, settings.match_threshold))
+    rule = SupportRule(settings.cluster_support, min_support, settings.unscored_pair_weight)
     if constraints is not None and not constraints.empty:  # the one hook: linkage.engine.constraints
         left, right, match_probability, match_weight, df, predicate = bind(
             n_records, left, right, match_probability, match_weight, df, predicate, constraints)
     roots = _merge(n_records, np.asarray(left), np.asarray(right),
                    np.asarray(match_probability, dtype=np.float64),
                    np.asarray(match_weight, dtype=np.float64), df, keys, predicate,
-                   settings.match_threshold,
-                   min(settings.review_floor, settings.match_threshold) if min_support is None
-                   else min_support,
-                   cross_limit, verify_limit, stats)
+                   settings.match_threshold, rule, cross_limit, verify_limit, stats)
     return pd.factorize(roots)[0].astype(np.int64)
 
 
 def _merge(n: int, left: np.ndarray, right: np.ndarray, probability: np.ndarray,
            weight: np.ndarray, df: pd.DataFrame, keys: np.ndarray | None,
-           predicate: PairPredicate | None, threshold: float, min_support: float,
-           cross_limit: float, verify_limit: int, stats: ClusterStats) -> np.ndarray:
+           predicate: PairPredicate | None, threshold: float, rule: SupportRule,
+           cross_limit: float, verify_limit: int, stats: ClusterStats,
+           support: np.ndarray | None = None) -> np.ndarray:
     """Root record per record after best-first constrained merging (record positions of any
-    integer dtype)."""
+    integer dtype). ``support``: the pairs' rule values when already known (else
+    ``rule.values`` of their probabilities and weights)."""
     # Two clusters merge only over a strong edge, so every cluster lies inside one connected
     # component of the strong edges, and so does every pair crossing two clusters being merged
     # or lying inside a cluster: the loop, the adjacency and the re-verification need no pair
@@ -130,6 +186,7 @@ def _merge(n: int, left: np.ndarray, right: np.ndarray, probability: np.ndarray,
     np.minimum(lo, right[within], out=lo)
     np.maximum(hi, left[within], out=hi)
     probability = probability[within]
+    support = (rule.values(probability, weight[within]) if support is None else support[within])
     # strong edges best first; the weights serve only this order (and, through it, the
     # re-verification's), so they are never copied for the other pairs
     strong = np.flatnonzero(probability >= threshold)
@@ -138,12 +195,13 @@ def _merge(n: int, left: np.ndarray, right: np.ndarray, probability: np.ndarray,
     # components that become one cluster whatever the order are settled here; the loop takes
     # the strong edges of the others (each component's clusters evolve on their own)
     position, conflict_left, conflict_right = component_conflicts(component, df, keys, predicate)
-    settled = settled_components(component, lo, probability, conflict_left, min_support, cross_limit)
+    settled = settled_components(component, lo, support, conflict_left, rule.settle_floor, cross_limit,
+                                 complete_only=rule.needs_all_pairs)
     in_settled = settled[component[lo[strong]]]
     stats.edges_considered += int(np.count_nonzero(in_settled))
     stats.merges += int((np.bincount(component)[settled] - 1).sum())
     edges = strong[~in_settled]
-    adjacency = Adjacency.build(n, lo, hi, probability)
+    adjacency = Adjacency.build(n, lo, hi, support)
     edge_conflict = (np.asarray(predicate(df, lo[edges], hi[edges]), dtype=bool)
                      if predicate is not None and edges.size else np.zeros(edges.size, bool))
     clusters = Clusters(n, keys)
@@ -170,7 +228,7 @@ def _merge(n: int, left: np.ndarray, right: np.ndarray, probability: np.ndarray,
             if rejected.get(pair_key) == versions:
                 continue
             verified = size_a * size_b <= cross_limit
-            verdict = _cross_check(clusters, ra, rb, adjacency, min_support,
+            verdict = _cross_check(clusters, ra, rb, adjacency, rule,
                                    predicate, verified, df)
             if verdict:
                 rejected[pair_key] = versions
@@ -190,7 +248,7 @@ def _merge(n: int, left: np.ndarray, right: np.ndarray, probability: np.ndarray,
     rank = best_first_rank(strong) if clusters.unverified else None
     for root in sorted(clusters.unverified):
         _reverify(np.asarray(clusters.members(root), dtype=np.int64), roots, lo, hi, probability,
-                  rank, df, keys, predicate, threshold, min_support, verify_limit, stats)
+                  support, rank, df, keys, predicate, threshold, rule, verify_limit, stats)
     return roots
 
 
@@ -212,11 +270,11 @@ def best_first_rank(order: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def _cross_check(clusters: Clusters, big: int, small: int, adjacency: Adjacency,
-                 min_support: float, predicate: PairPredicate | None, all_pairs: bool,
+                 rule: SupportRule, predicate: PairPredicate | None, all_pairs: bool,
                  df: pd.DataFrame) -> str:
     """'' when the two clusters may merge, else 'conflict' or 'support'.
 
-    Support is the mean probability of the scored pairs crossing the clusters, found through
+    Support is ``rule`` over the values of the scored pairs crossing the clusters, found through
     the adjacency of the smaller one (plain Python when it is small, numpy otherwise). The
     predicate is checked on every cross pair when ``all_pairs`` (through the clusters' conflict
     summaries when their component's pairs were all checked), else on the scored cross pairs.
@@ -243,7 +301,7 @@ def _cross_check(clusters: Clusters, big: int, small: int, adjacency: Adjacency,
             a, b = np.asarray(found[0], dtype=np.int64), np.asarray(found[1], dtype=np.int64)
         if np.any(predicate(df, np.minimum(a, b), np.maximum(a, b))):
             return "conflict"
-    if probabilities and sum(probabilities) / len(probabilities) < min_support:
+    if rule.rejects(probabilities, len(members) * clusters.size(big)):
         return "support"
     return ""
 
@@ -276,9 +334,9 @@ def _crossing_numpy(clusters: Clusters, big: int, members: list[int], adjacency:
 
 
 def _reverify(members: np.ndarray, roots: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-              probability: np.ndarray, rank: Callable[[np.ndarray], np.ndarray], df: pd.DataFrame,
-              keys: np.ndarray | None, predicate: PairPredicate, threshold: float,
-              min_support: float, verify_limit: int, stats: ClusterStats) -> None:
+              probability: np.ndarray, support: np.ndarray, rank: Callable[[np.ndarray], np.ndarray],
+              df: pd.DataFrame, keys: np.ndarray | None, predicate: PairPredicate, threshold: float,
+              rule: SupportRule, verify_limit: int, stats: ClusterStats) -> None:
     """Check every pair of a cluster merged without the full cross check; on a conflict,
     cluster its records again with full checks (its weakest links give way). The strong edges
     inside are taken in the order of the whole run (``rank``: best first)."""
@@ -299,5 +357,6 @@ def _reverify(members: np.ndarray, roots: np.ndarray, lo: np.ndarray, hi: np.nda
     local_keys = None if keys is None else keys[members]
     local_weight = -rank(inside).astype(np.float64)
     local_roots = _merge(size, local_lo, local_hi, probability[inside], local_weight, local_df,
-                         local_keys, predicate, threshold, min_support, np.inf, verify_limit, stats)
+                         local_keys, predicate, threshold, rule, np.inf, verify_limit, stats,
+                         support=support[inside])
     roots[members] = members[local_roots]

@@ -87,7 +87,8 @@ def component_conflicts(component: np.ndarray, df: pd.DataFrame, keys: np.ndarra
 
 
 def settled_components(component: np.ndarray, lo: np.ndarray, probability: np.ndarray,
-                       conflict_left: np.ndarray, min_support: float, cross_limit: float) -> np.ndarray:
+                       conflict_left: np.ndarray, min_support: float, cross_limit: float,
+                       complete_only: bool = False) -> np.ndarray:
     """Per component: True when best-first merging makes it one cluster, known without the
     loop. ``lo`` and ``probability``: the scored pairs inside components; ``conflict_left``: a
     record of every pair in conflict of component_conflicts.
@@ -96,9 +97,13 @@ def settled_components(component: np.ndarray, lo: np.ndarray, probability: np.nd
     fully cross-checked (size**2 // 4 <= cross_limit), no two of its records conflict and each of
     its scored pairs supports (probability at least min_support + SUPPORT_MARGIN): then no merge
     is ever refused, so every strong edge between two of its clusters merges them.
+    ``complete_only`` (pairs never scored count against a merge): also every record pair of
+    the component was scored.
     """
     sizes = np.bincount(component)
     settled = (sizes >= 2) & (sizes <= SETTLE_LIMIT) & (sizes * sizes // 4 <= cross_limit)
     settled[component[lo[probability < min_support + SUPPORT_MARGIN]]] = False
     settled[component[conflict_left]] = False
+    if complete_only:
+        settled &= np.bincount(component[lo], minlength=sizes.size) == sizes * (sizes - 1) // 2
     return settled

@@ -34,7 +34,8 @@ class Comparison:
 
 @dataclass(frozen=True)
 class BlockingRule:
-    """Records sharing a key become candidate pairs; oversize blocks are split on split_key.
+    """Records sharing a key become candidate pairs; oversize blocks are split on split_key
+    (and on each of extra_split_keys).
 
     ``involves``: names of the comparisons the key determines; the rule's EM session does not
     train them. ``split_involves``: those the split key determines in oversize blocks; the
@@ -47,6 +48,11 @@ class BlockingRule:
     split_key: KeyFn | None = None
     involves: tuple[str, ...] | None = None
     split_involves: tuple[str, ...] = ()
+    extra_split_keys: tuple[KeyFn, ...] = ()
+    """Further split keys for oversize blocks: such a block is split on ``split_key`` and on
+    each of these, and the pairs of all the splits are united (overlapping windows, e.g.
+    birth-year buckets shifted by half their width, so two records a year or two apart share
+    a sub-block under at least one split). Blocks within the cap are unaffected."""
 
 
 @dataclass(frozen=True)
@@ -112,3 +118,16 @@ class LinkageSettings:
     else (namesakes) and does not train m (linkage.engine.fs.training.train_from_patterns)."""
     identifier_max_log_odds_gap: float = 0.5
     identifier_min_pairs: int = 100
+    cluster_support: str = "mean_probability"
+    """How clustering decides that two clusters joined by a strong edge may merge
+    (linkage.engine.clustering): "mean_probability", the mean match probability of the scored
+    pairs crossing them reaches the support floor; "log_odds_sum", the correlation-clustering
+    objective: the sum over those pairs of (match weight - log2 odds of the support floor) is
+    not negative, so many moderately supporting cross pairs outvote one weak one and one
+    clear non-match outweighs several weak supports."""
+    support_floor: float | None = None
+    """The support floor of cluster_support: None = min(review_floor, match_threshold)."""
+    unscored_pair_weight: float = 0.0
+    """log_odds_sum: bits each record pair crossing the two clusters that was never scored (no
+    blocking rule made it a candidate) adds to the sum; negative counts such pairs as weak
+    evidence against the merge (chains of namesakes share few keys across their ends)."""

@@ -26,8 +26,15 @@ correlated fields, m estimated by EM on namesake-heavy blocks), so pairs scored 
 mostly the same person (docs/tuning.md). The clustering's cannot-link and support checks, not a
 high threshold, keep namesakes apart."""
 REVIEW_FLOOR = 0.2
-"""Pairs in [REVIEW_FLOOR, MATCH_THRESHOLD) go to the review queue; also the mean probability
-the scored pairs across two clusters must reach for them to merge (linkage.engine.clustering)."""
+"""Pairs in [REVIEW_FLOOR, MATCH_THRESHOLD) go to the review queue."""
+SUPPORT_FLOOR = 0.05
+"""Clustering's objective (``cluster_support="log_odds_sum"``): two clusters joined by a strong
+edge merge when the sum over their scored cross pairs of (match weight - log2 odds of 0.05) is
+not negative, so pairs scored above 0.05 count for the merge (they are mostly true at this
+model's calibration, docs/tuning.md) and clear non-matches against it."""
+UNSCORED_PAIR_WEIGHT = -1.0
+"""Bits each cross pair that no blocking rule generated adds to that sum: the ends of a chain
+of namesakes share few keys."""
 SEX_CONFLICT_MIN_YEAR_GAP = 3
 """Sex differs and the birth years are more than 2 years apart: never the same person."""
 
@@ -116,6 +123,34 @@ def birth_bucket(df: pd.DataFrame) -> np.ndarray:
     return np.where(year >= 0, year // BIRTH_BUCKET_YEARS, -1)
 
 
+NAME_CANON_BUCKET_YEARS = 2
+"""Width of the two overlapping birth-year buckets (the second shifted by half the width) that
+split oversize canonical-name blocks: a birth year estimated from an age, or mistyped, misses
+by a year or two, and the exact year as split key left a third of the true pairs sharing a
+common canonical name uncandidated at 300k rows (issue 13). With width 2 (shift 1) two years
+at most one apart always share a sub-block (docs/tuning.md). 1: the exact year alone."""
+
+
+def birth_year_bucket(width: int, shift: int = 0) -> KeyFn:
+    """KeyFn: (birth year + shift) // width, -1 unknown. Two such keys of one width shifted by
+    width // 2 are overlapping windows: years up to width // 2 apart share a bucket of one."""
+
+    def key(df: pd.DataFrame) -> np.ndarray:
+        year = df["birth_lo"].to_numpy(dtype=np.int64)
+        return np.where(year >= 0, (year + shift) // width, -1)
+
+    key.__name__ = f"birth_year_bucket_{width}_{shift}"
+    return key
+
+
+def overlapping_birth_buckets(width: int) -> tuple[KeyFn, tuple[KeyFn, ...]]:
+    """(split key, extra split keys) of birth-year buckets of ``width`` years and the same shifted
+    by width // 2; width 1 is the exact year with no extra key."""
+    if width <= 1:
+        return code_key("birth_lo"), ()
+    return birth_year_bucket(width), (birth_year_bucket(width, width // 2),)
+
+
 def _component_county_bucket(component: np.ndarray, df: pd.DataFrame) -> np.ndarray:
     county_bucket = combined_codes(df["place_county_code"].to_numpy(dtype=np.int64), birth_bucket(df))
     return combined_codes(component, county_bucket)
@@ -168,11 +203,12 @@ def birth_day(df: pd.DataFrame) -> np.ndarray:
 def roster_blocking_rules() -> list[BlockingRule]:
     """Blocking rules; oversize blocks (namesakes) split on birth year, county or sex."""
     birth_year, county, sex = code_key("birth_lo"), code_key("place_county_code"), code_key("sex_code")
+    name_canon_split, name_canon_extra = overlapping_birth_buckets(NAME_CANON_BUCKET_YEARS)
     return [
         BlockingRule("same_id18", code_key("id18_code"), split_key=code_key("name_canon_code"),
                      involves=("id_number",), split_involves=("name",)),
-        BlockingRule("same_name_canon", code_key("name_canon_code"), split_key=birth_year,
-                     involves=("name",), split_involves=("birth",)),
+        BlockingRule("same_name_canon", code_key("name_canon_code"), split_key=name_canon_split,
+                     extra_split_keys=name_canon_extra, involves=("name",), split_involves=("birth",)),
         BlockingRule("name_abbr_birth_year", code_pair_key("name_abbr_code", "birth_lo"), split_key=county,
                      involves=("name", "birth"), split_involves=("county",)),
         BlockingRule("name_abbr_county", code_pair_key("name_abbr_code", "place_county_code"), split_key=birth_bucket,
@@ -271,5 +307,8 @@ def roster_settings() -> LinkageSettings:
         block_cap=BLOCK_CAP,
         match_threshold=MATCH_THRESHOLD,
         review_floor=REVIEW_FLOOR,
+        cluster_support="log_odds_sum",
+        support_floor=SUPPORT_FLOOR,
+        unscored_pair_weight=UNSCORED_PAIR_WEIGHT,
         identifier=("id_number", (ID_LEVELS.index("one edit or adjacent transposition"), ID_LEVELS.index("identical"))),
     )

@@ -187,3 +187,17 @@ def test_pairs_in_row_order_are_all_pairs_per_group_with_sorted_codes():
     assert set(zip(left.tolist(), right.tolist())) == expected and len(codes) == len(expected)
     assert np.all(np.diff(codes) > 0) and left.dtype == right.dtype == np.int32
     assert pairs_in_row_order(rows[:0], starts[:0], sizes[:0])[0].size == 0
+
+
+def test_extra_split_keys_pair_rows_a_single_split_puts_apart():
+    # six rows of one oversize block, years 1980..1985; exact years never pair 1980 with 1981
+    df = pd.DataFrame({"k": ["a"] * 6, "year": [1980, 1981, 1982, 1983, 1984, 1985]})
+    by_two = BlockingRule("k", text_key("k"), split_key=lambda f: f["year"].to_numpy() // 2)
+    shifted = replace(by_two, extra_split_keys=(lambda f: (f["year"].to_numpy() + 1) // 2,))
+    single = _pairs(candidate_pairs(df, [by_two], cap=4))
+    both = _pairs(candidate_pairs(df, [shifted], cap=4))
+    assert single == {(0, 1), (2, 3), (4, 5)}
+    # with the shifted buckets every two years one apart share a sub-block
+    assert both == single | {(1, 2), (3, 4)}
+    # blocks within the cap are all pairs either way
+    assert _pairs(candidate_pairs(df, [shifted], cap=10)) == set(combinations(range(6), 2))

@@ -147,3 +147,69 @@ def test_best_first_rank_gives_positions_their_place_in_the_order():
     rank = best_first_rank(np.array([40, 7, 12, 3]))
     assert rank(np.array([3, 7, 8, 12, 40, 99])).tolist() == [3, 1, 4, 2, 0, 4]
     assert best_first_rank(np.zeros(0, np.int64))(np.array([5])).tolist() == [0]
+
+
+def _objective(**changes) -> LinkageSettings:
+    return _settings(cluster_support="log_odds_sum", **changes)
+
+
+def test_objective_splits_a_chain_the_mean_rule_merges():
+    # A-B and B-C strong, A-C a clear non-match: the mean of the cross pairs (0.99, 1e-6) is
+    # 0.495, above the mean rule's floor; their log-odds over the floor sum below zero
+    edges = [(0, 1, 0.99), (1, 2, 0.985), (0, 2, 1e-6)]
+    merged = _run(3, edges, _settings(), min_support=0.2)
+    assert len(set(merged.tolist())) == 1
+    split = _run(3, edges, _objective(support_floor=0.05))
+    assert split[0] == split[1] != split[2]
+
+
+def test_objective_keeps_a_weak_true_edge_the_mean_rule_refuses():
+    # record 3 joins a person of three through one strong edge and two weak but supporting
+    # pairs: mean (0.95 + 0.1 + 0.1) / 3 = 0.38 < 0.5, yet each is above the 0.05 floor
+    edges = [(0, 1, 0.99), (1, 2, 0.99), (0, 2, 0.99), (2, 3, 0.95), (0, 3, 0.1), (1, 3, 0.1)]
+    mean = _run(4, edges, _settings(), min_support=0.5)
+    assert mean[0] == mean[1] == mean[2] != mean[3]
+    objective = _run(4, edges, _objective(support_floor=0.05))
+    assert len(set(objective.tolist())) == 1
+
+
+def test_objective_counts_pairs_never_scored_against_a_merge():
+    # two strong pairs joined by one strong edge; the three other cross pairs were never scored
+    edges = [(0, 1, 0.99), (2, 3, 0.99), (1, 2, 0.95)]
+    assert len(set(_run(4, edges, _objective(support_floor=0.05)).tolist())) == 1
+    apart = _run(4, edges, _objective(support_floor=0.05, unscored_pair_weight=-3.0))
+    assert apart[0] == apart[1] != apart[2] == apart[3]
+
+
+def test_objective_never_puts_two_keys_or_a_predicate_conflict_in_one_cluster():
+    rng = np.random.default_rng(11)
+    for trial in range(20):
+        n = int(rng.integers(20, 300))
+        key = np.where(rng.random(n) < 0.4, rng.integers(0, 15, n), -1)
+        group = rng.integers(0, 4, n)
+        df = pd.DataFrame({"key": key, "group": group})
+
+        def apart(frame, left, right):
+            g = frame["group"].to_numpy()
+            return ((g[left] == 0) & (g[right] == 3)) | ((g[left] == 3) & (g[right] == 0))
+
+        m = int(rng.integers(n, 10 * n))
+        left, right = rng.integers(0, n, m), rng.integers(0, n, m)
+        keep = left < right
+        left, right = left[keep], right[keep]
+        codes, first = np.unique(left * n + right, return_index=True)
+        left, right = left[first], right[first]
+        probability = rng.uniform(1e-6, 0.9999, left.size)
+        weight = np.log2(probability / (1 - probability))
+        settings = _objective(support_floor=float(rng.uniform(0.01, 0.5)),
+                              unscored_pair_weight=float(rng.choice([0.0, -1.0])),
+                              cannot_link=CannotLink(keys=(lambda frame: frame["key"].to_numpy(),),
+                                                     predicate=apart))
+        settings.match_threshold = float(rng.uniform(0.2, 0.9))
+        labels = cluster(n, left, right, probability, weight, df, settings,
+                         cross_limit=int(rng.choice([1, 20_000])))
+        frame = pd.DataFrame({"label": labels, "key": key, "group": group})
+        per_cluster = frame[frame["key"] >= 0].groupby("label")["key"].nunique()
+        assert per_cluster.empty or per_cluster.max() <= 1
+        groups = frame.groupby("label")["group"].agg(lambda g: {0, 3} <= set(g))
+        assert not groups.any(), trial
