@@ -1,4 +1,5 @@
-"""`rosterlink`: run the pipeline, a demo, the synthetic generator, pair explanations, the review page, benchmarks."""
+"""`rosterlink`: run the pipeline, a demo, the synthetic generator, pair explanations, the review page,
+benchmarks, one county's follow-up list."""
 from __future__ import annotations
 
 import argparse
@@ -13,6 +14,7 @@ import pandas as pd
 from pipelines.benchmarks.demo import demo_benchmark, write_synthetic_input
 from pipelines.config import (DEFAULT_DEMO_DIR, DEFAULT_DEMO_PERSONS, DEFAULT_DEMO_SEED, DEFAULT_SPARK_MASTER, ENGINES,
                               RunConfig, default_shared_dir, parse_spark_conf)
+from pipelines.files.follow_up_export import EXPORT_FORMATS, ExportError, export_follow_ups
 from pipelines.files.ingest import RosterInputError
 from pipelines.files.writers import REPORT_FILE
 from pipelines.run import RunError, explain_records, output_counts
@@ -125,6 +127,13 @@ def command_benchmark(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_follow_ups(args: argparse.Namespace) -> int:
+    rows, county = export_follow_ups(args.output, args.county, args.to)
+    print(f"follow-ups of {county}: {rows} persons")
+    print(f"written (owner only): {args.to.resolve()}")
+    return 0
+
+
 def _probability(text: str) -> float:
     value = float(text)
     if not 0.0 <= value <= 1.0:
@@ -188,6 +197,11 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("left", metavar="SOURCE:RECORD_ID")
     explain.add_argument("right", metavar="SOURCE:RECORD_ID")
 
+    follow_ups = commands.add_parser("follow-ups", help="one county's follow-up list for the office that visits")
+    follow_ups.add_argument("--output", type=Path, required=True, help="output folder of a finished run")
+    follow_ups.add_argument("--county", required=True, help="home county: code (current or former) or name")
+    follow_ups.add_argument("--to", type=Path, required=True, help=f"file to write ({' or '.join(EXPORT_FORMATS)})")
+
     review = commands.add_parser("review", help="a local web page to decide the review queue's pairs")
     review.add_argument("--output", type=Path, required=True, help="output folder of a finished run")
     review.add_argument("--reviewer", default=_login_name(), help="name stored with each decision (default: login name)")
@@ -224,10 +238,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = {
         "run": command_run, "demo": command_demo, "generate": command_generate,
         "explain": command_explain, "review": command_review, "benchmark": command_benchmark,
+        "follow-ups": command_follow_ups,
     }[args.command]
     try:
         return handler(args)
-    except (CliError, RunError, RosterInputError) as error:
+    except (CliError, RunError, RosterInputError, ExportError) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

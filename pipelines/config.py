@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, cast
 
+from linkage.roster.outcomes.persons import INACTIVE_AFTER_DAYS as DEFAULT_INACTIVE_AFTER_DAYS
+
 Engine = Literal["pandas", "spark"]
 ENGINES: tuple[Engine, ...] = ("pandas", "spark")
 
@@ -40,12 +42,16 @@ class RunConfig:
     engine: Engine = "pandas"
     match_threshold: float | None = None
     review_floor: float | None = None
+    inactive_after_days: int = DEFAULT_INACTIVE_AFTER_DAYS
+    """A person not seen in the city for more days than this (before the data's last date) is inactive."""
     spark_master: str = DEFAULT_SPARK_MASTER
     spark_conf: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
             raise ValueError(f"engine must be one of {', '.join(ENGINES)}")
+        if self.inactive_after_days < 1:
+            raise ValueError("inactive_after_days must be at least 1")
         for name in ("match_threshold", "review_floor"):
             value = getattr(self, name)
             if value is not None and not 0.0 <= value <= 1.0:

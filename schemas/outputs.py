@@ -52,6 +52,8 @@ PERSONS = pa.schema([
     pa.field("n_returns", pa.int32(), nullable=False),
     pa.field("home_prefecture_code", pa.string()),
     pa.field("seen_in_city", pa.bool_(), nullable=False),
+    pa.field("status", pa.string()),
+    pa.field("last_seen_in_city", pa.date32()),
 ])
 
 RETURNS = pa.schema([
@@ -96,6 +98,43 @@ QUARANTINE = pa.schema([
     pa.field("raw", pa.string(), nullable=False),
 ])
 
+FOLLOW_UPS = pa.schema([
+    pa.field("person_id", pa.string(), nullable=False),
+    pa.field("name", pa.string()),
+    pa.field("sex", pa.string()),
+    pa.field("birth_year", pa.int32()),
+    *[pa.field(f"home_{level}_{part}", pa.string())
+      for level in ("prefecture", "county", "township", "village") for part in ("code", "name")],
+    pa.field("last_escort_date", pa.date32(), nullable=False),
+    pa.field("last_escort_type", pa.string()),
+    pa.field("last_destination", pa.string()),
+    pa.field("last_return_date", pa.date32(), nullable=False),
+    pa.field("last_return_source", pa.string(), nullable=False),
+    pa.field("days_to_return", pa.int32(), nullable=False),
+    pa.field("n_returns", pa.int32(), nullable=False),
+    pa.field("last_seen", pa.date32()),
+    pa.field("poverty_household_id", pa.string()),
+    pa.field("poverty_status", pa.string()),
+    pa.field("poverty_status_code", pa.string()),
+    pa.field("priority", pa.int32(), nullable=False),
+    pa.field("priority_reasons", pa.string(), nullable=False),
+])
+
+COHORT_WINDOWS_DAYS: tuple[int, ...] = (180, 365, 730)
+
+RETURNS_BY_COHORT = pa.schema([
+    pa.field("cohort_start", pa.date32(), nullable=False),
+    pa.field("cohort_end", pa.date32(), nullable=False),
+    pa.field("home_prefecture_code", pa.string()),
+    pa.field("home_county_code", pa.string()),
+    pa.field("escorts", pa.int32(), nullable=False),
+    *[field for w in COHORT_WINDOWS_DAYS
+      for field in (pa.field(f"returned_{w}", pa.float64()), pa.field(f"returns_within_{w}", pa.int32()))],
+])
+
+PRIVATE_OUTPUTS: frozenset[str] = frozenset({"follow_ups.parquet"})
+"""Outputs naming people that are written readable by their owner only (0600)."""
+
 OUTPUT_SCHEMAS: dict[str, pa.Schema] = {
     "record_links.parquet": RECORD_LINKS,
     "persons.parquet": PERSONS,
@@ -104,6 +143,8 @@ OUTPUT_SCHEMAS: dict[str, pa.Schema] = {
     "match_pairs.parquet": MATCH_PAIRS,
     "review_queue.parquet": REVIEW_QUEUE,
     "quarantine.parquet": QUARANTINE,
+    "follow_ups.parquet": FOLLOW_UPS,
+    "returns_by_cohort.parquet": RETURNS_BY_COHORT,
 }
 
 

@@ -96,6 +96,17 @@ def prefecture_crosswalk() -> dict[str, str]:
     return mapping
 
 
+@lru_cache(maxsize=None)
+def division_names(level: str) -> dict[str, str]:
+    """Division code -> name at one level (prefecture, county, township); a current row's name wins
+    over a historic one (codes in the outputs are current codes, so they get current names)."""
+    levels = ("county", "county_stat_only") if level == "county" else (level,)
+    rows = [r for r in divisions() if r["level"] in levels]
+    names = {r["code"]: r["name"] for r in rows if r["status"] != "current"}
+    names.update({r["code"]: r["name"] for r in rows if r["status"] == "current"})
+    return names
+
+
 @lru_cache(maxsize=1)
 def _county_parents() -> dict[str, str]:
     return {row["code"]: row["parent_code"] for row in divisions() if row["level"] != "township"}

@@ -25,7 +25,7 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field, PrivateAttr
 
-from pipelines.config import DEFAULT_SPARK_MASTER, RunConfig
+from pipelines.config import DEFAULT_INACTIVE_AFTER_DAYS, DEFAULT_SPARK_MASTER, RunConfig
 from pipelines.files.state import STATE_DIR_NAME
 from pipelines.local.quality_child import receive_verdicts, source_rows, start_child, stop_child
 from pipelines.spark import paths
@@ -64,6 +64,12 @@ class LinkageOptions(dg.ConfigurableResource):
     engine: str = "pandas"
     match_threshold: float | None = None
     review_floor: float | None = None
+
+
+class OutcomeOptions(dg.ConfigurableResource):
+    """How outcomes are measured: days unseen after which a person is inactive (RunConfig)."""
+
+    inactive_after_days: int = DEFAULT_INACTIVE_AFTER_DAYS
 
 
 class SparkSessionResource(dg.ConfigurableResource):
@@ -178,4 +184,5 @@ def resources_for(config: RunConfig, in_process: bool = False) -> dict[str, dg.C
             match_threshold=config.match_threshold,
             review_floor=config.review_floor,
         ),
+        "outcome_options": OutcomeOptions(inactive_after_days=config.inactive_after_days),
     }

@@ -14,7 +14,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from schemas.contract import CONTRACT_VERSION
-from schemas.outputs import OUTPUT_SCHEMAS, with_contract_version
+from pipelines.files.state import PRIVATE_FILE_MODE
+from schemas.outputs import OUTPUT_SCHEMAS, PRIVATE_OUTPUTS, with_contract_version
 
 PERSON_ID_MAP_FILE = "person_id_map.parquet"
 MODEL_FILE = "model.json"
@@ -42,8 +43,9 @@ class OutputSchemaError(ValueError):
 
 
 @contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """A temporary path in the target's folder, moved over the target only when writing succeeded."""
+def atomic_path(path: Path, mode: int | None = None) -> Iterator[Path]:
+    """A temporary path in the target's folder, moved over the target only when writing succeeded
+    (with `mode`, else what open() would give)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
@@ -52,7 +54,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
         yield tmp
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
-        os.chmod(tmp, FILE_MODE)
+        os.chmod(tmp, FILE_MODE if mode is None else mode)
         os.replace(tmp, path)
     finally:
         if tmp.exists():
@@ -122,19 +124,21 @@ def to_table(frame: pd.DataFrame, schema: pa.Schema, label: str) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=with_contract_version(schema))
 
 
-def write_parquet(frame: pd.DataFrame, path: Path, schema: pa.Schema) -> Path:
+def write_parquet(frame: pd.DataFrame, path: Path, schema: pa.Schema, mode: int | None = None) -> Path:
     """Write the frame atomically as Parquet with this schema and the contract version."""
     table = to_table(frame, schema, path.name)
-    with atomic_path(path) as tmp:
+    with atomic_path(path, mode) as tmp:
         pq.write_table(table, tmp)
     return path
 
 
 def write_output(frame: pd.DataFrame, output_dir: Path, file_name: str) -> Path:
-    """Write one of the contract's Parquet outputs (e.g. `persons.parquet`) into the output folder."""
+    """Write one of the contract's Parquet outputs (e.g. `persons.parquet`) into the output folder;
+    PRIVATE_OUTPUTS are written 0600."""
     if file_name not in OUTPUT_SCHEMAS:
         raise KeyError(f"{file_name} is not an output of the contract")
-    return write_parquet(frame, Path(output_dir) / file_name, OUTPUT_SCHEMAS[file_name])
+    mode = PRIVATE_FILE_MODE if file_name in PRIVATE_OUTPUTS else None
+    return write_parquet(frame, Path(output_dir) / file_name, OUTPUT_SCHEMAS[file_name], mode)
 
 
 def _write_text(path: Path, text: str) -> Path:

@@ -12,8 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 from nbclient import NotebookClient
 
-from schemas.outputs import (PERSONS, POVERTY_MATCHES, RETURNS, REVIEW_QUEUE, ROSTER_COMPARISONS,
-                             with_contract_version)
+from schemas.outputs import (PERSONS, POVERTY_MATCHES, RETURNS, RETURNS_BY_COHORT, REVIEW_QUEUE,
+                             ROSTER_COMPARISONS, with_contract_version)
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "analyst.ipynb"
 NAME = "虚构洛桑测试"
@@ -40,6 +40,21 @@ def _persons() -> pd.DataFrame:
         "n_returns": pd.array([2, 0, 0, 1, 0, 0], dtype="Int32"),
         "home_prefecture_code": ["540100", "540200", None, "542500", "540200", None],
         "seen_in_city": [True, True, True, True, False, False],
+        "status": ["returned", "active", "inactive", "inactive", "inactive", "inactive"],
+        "last_seen_in_city": pd.to_datetime(["2022-06-01", "2021-08-01", "2022-01-01", "2023-01-01", None, None]),
+    })
+
+
+def _cohorts() -> pd.DataFrame:
+    return pd.DataFrame({
+        "cohort_start": pd.to_datetime(["2020-04-01", "2021-01-01", "2021-07-01"]),
+        "cohort_end": pd.to_datetime(["2020-06-30", "2021-03-31", "2021-09-30"]),
+        "home_prefecture_code": ["542500", "540100", "540100"],
+        "home_county_code": ["542521", "540102", "540102"],
+        "escorts": pd.array([1, 1, 1], dtype="Int32"),
+        "returned_180": [0.0, 1.0, 0.0], "returns_within_180": pd.array([0, 1, 0], dtype="Int32"),
+        "returned_365": [0.0, 1.0, 1.0], "returns_within_365": pd.array([0, 1, 1], dtype="Int32"),
+        "returned_730": [0.0, 1.0, None], "returns_within_730": pd.array([0, 1, None], dtype="Int32"),
     })
 
 
@@ -94,6 +109,10 @@ def output_dir(tmp_path: Path) -> Path:
     _write(_returns(), RETURNS, tmp_path / "returns.parquet")
     _write(_poverty_matches(), POVERTY_MATCHES, tmp_path / "poverty_matches.parquet")
     _write(_review_queue(), REVIEW_QUEUE, tmp_path / "review_queue.parquet")
+    _write(_cohorts(), RETURNS_BY_COHORT, tmp_path / "returns_by_cohort.parquet")
+    (tmp_path / "run_summary.json").write_text(json.dumps({
+        "thresholds": {"match_threshold": 0.3, "review_floor": 0.2},
+        "returns_by_cohort": {"measured_to": "2023-01-01"}}), encoding="utf-8")
     return tmp_path
 
 
@@ -112,3 +131,12 @@ def test_runs_on_an_output_folder_without_printing_personal_values(output_dir: P
     assert NAME not in printed and ID_NUMBER not in printed, "a personal value was printed"
     assert "P0000" in printed and "未脱贫" in printed and "拉萨市" in printed
     assert '"ename"' not in printed
+    charts = [o for c in notebook.cells for o in c.get("outputs", [])
+              if "<svg class='chart'" in "".join(o.get("data", {}).get("text/html", ""))]
+    assert len(charts) >= 6, "the executed notebook lacks its charts"
+    for title in ("Time to return", "Share of each escort cohort back in the city",
+                  "Poverty status of the persons who came back", "Persons met in the city by home prefecture"):
+        assert title in printed, title
+    assert "城关区" in printed and "普兰县" in printed, "counties are not named from the gazetteer"
+    assert "not yet lifted out of poverty" in printed
+    assert "bins: [0.0, 0.2, 0.25, 0.3, 0.65, 1.0]" in printed, "review bins do not follow the run's thresholds"

@@ -29,11 +29,12 @@ def test_job_materializes_every_asset_and_runs_every_check():
     selected = {key for key in job.asset_layer.asset_graph.get_all_asset_keys()}
     assert selected == set(graph.get_all_asset_keys())
     expected = {"raw_rosters", "records", "quarantine", "normalized_records", "linkage_result", "record_links",
-                "match_pairs", "review_queue", "returns", "poverty_matches", "persons", "run_summary", "report"}
+                "match_pairs", "review_queue", "returns", "poverty_matches", "persons", "follow_ups", "returns_by_cohort",
+                "run_summary", "report"}
     assert {key.to_user_string() for key in selected} == expected
     check_names = {key.name for key in graph.asset_check_keys}
     assert {"rows_accounted_for", "record_links_persons_exist", "returns_after_escort",
-            "poverty_matches_point_at_registry", "one_valid_id_number_per_person"} <= check_names
+            "poverty_matches_point_at_registry", "one_valid_id_number_per_person", "follow_ups_match_returns"} <= check_names
     assert {f"quality_suite_{source}" for source in ("station", "police", "village", "poverty")} <= check_names
 
 

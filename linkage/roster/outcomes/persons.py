@@ -24,6 +24,7 @@ not depend on row order):
   those records.
 - first_seen / last_seen: the earliest / latest event date; on_poverty_list: any poverty
   record; seen_in_city: any station or police record; n_returns: rows of returns.
+- status / last_seen_in_city: see person_status (by-name-list statuses, never deleted).
 """
 from __future__ import annotations
 
@@ -33,6 +34,10 @@ import pandas as pd
 from linkage.roster.outcomes.poverty import records_with_person
 from linkage.roster.person_ids import factorize_sorted
 from schemas.contract import CITY_SOURCES, POVERTY_SOURCE, REGISTRY_SOURCES, SOURCES
+
+PERSON_STATUSES: tuple[str, ...] = ("active", "returned", "inactive")
+INACTIVE_AFTER_DAYS = 90
+"""Default days unseen in the city after which a person is inactive (pipelines.config overrides)."""
 
 # The columns build_persons reads: only these are joined to their person (a copy of all would cost more).
 USED_COLUMNS: tuple[str, ...] = (
@@ -129,8 +134,11 @@ def build_persons(
     record_links: pd.DataFrame,
     returns: pd.DataFrame,
     poverty_matches: pd.DataFrame,
+    as_of: pd.Timestamp | None = None,
+    inactive_after_days: int = INACTIVE_AFTER_DAYS,
 ) -> pd.DataFrame:
-    """One row per person of record_links, columns of schemas.outputs.PERSONS, sorted by person_id."""
+    """One row per person of record_links, columns of schemas.outputs.PERSONS, sorted by person_id;
+    status as of `as_of` (default: the latest event date of the records), see person_status."""
     records = records_with_person(normalized[list(USED_COLUMNS)], record_links)
     codes, person_index = factorize_sorted(records["person_id"])
     n = len(person_index)
@@ -194,4 +202,31 @@ def build_persons(
         "home_prefecture_code": prefecture.to_numpy(dtype=object),
         "seen_in_city": np.bincount(codes[np.isin(source, list(CITY_SOURCES))], minlength=n) > 0,
     })
-    return persons
+    in_city = np.isin(source, list(CITY_SOURCES)) & records["event_date"].notna().to_numpy()
+    city_dates = pd.DataFrame({"person_id": person_index.to_numpy(dtype=object)[codes[in_city]],
+                               "event_date": records["event_date"].to_numpy()[in_city]})
+    latest = records["event_date"].max() if as_of is None else as_of
+    return person_status(persons, city_dates, returns, None if pd.isna(latest) else pd.Timestamp(latest),
+                         inactive_after_days)
+
+
+
+def person_status(persons: pd.DataFrame, city_dates: pd.DataFrame, returns: pd.DataFrame,
+                  as_of: pd.Timestamp | None, inactive_after_days: int) -> pd.DataFrame:
+    """persons with `status` and `last_seen_in_city`, as of the latest event date of the data (a by-name list).
+
+    city_dates: person_id and event_date of every station or police record. A person is
+    `returned` when a return of theirs is dated within inactive_after_days of as_of; else
+    `active` when last seen in the city within those days; else `inactive` (never deleted),
+    which includes persons never seen in the city.
+    """
+    last_city = pd.to_datetime(city_dates.groupby("person_id")["event_date"].max()).dt.normalize()
+    last_return = pd.to_datetime(returns.groupby("person_id")["return_date"].max()).dt.normalize()
+    seen = persons["person_id"].map(last_city)
+    came_back = persons["person_id"].map(last_return)
+    status = np.full(len(persons), "inactive", dtype=object)
+    if as_of is not None:
+        since = pd.Timestamp(as_of).normalize() - pd.Timedelta(days=inactive_after_days)
+        status[(seen >= since).to_numpy(dtype=bool, na_value=False)] = "active"
+        status[(came_back >= since).to_numpy(dtype=bool, na_value=False)] = "returned"
+    return persons.assign(status=status, last_seen_in_city=seen.to_numpy())
