@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.benchmarks.demo import demo_benchmark, write_synthetic_input
-from pipelines.config import (DEFAULT_DEMO_DIR, DEFAULT_DEMO_PERSONS, DEFAULT_DEMO_SEED, ENGINES, RunConfig,
-                              default_shared_dir)
+from pipelines.config import (DEFAULT_DEMO_DIR, DEFAULT_DEMO_PERSONS, DEFAULT_DEMO_SEED, DEFAULT_SPARK_MASTER, ENGINES,
+                              RunConfig, default_shared_dir, parse_spark_conf)
 from pipelines.files.follow_up_export import EXPORT_FORMATS, ExportError, export_follow_ups
 from pipelines.files.ingest import RosterInputError
 from pipelines.files.writers import REPORT_FILE, RUN_SUMMARY_FILE
@@ -55,7 +55,8 @@ def command_run(args: argparse.Namespace) -> int:
     try:
         config = RunConfig(input_dir=args.input, output_dir=args.output, engine=args.engine,
                            match_threshold=args.match_threshold, review_floor=args.review_floor,
-                           skip_unreadable_files=args.skip_unreadable_files)
+                           skip_unreadable_files=args.skip_unreadable_files,
+                           spark_master=args.spark_master, spark_conf=parse_spark_conf(args.spark_conf))
     except ValueError as error:
         raise CliError(str(error)) from None
     execute(config, args.verbose)
@@ -223,6 +224,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--skip-unreadable-files", action="store_true",
                      help="skip a file that cannot be read (listed in run_summary.json and on stderr) instead of failing")
     run.add_argument("--verbose", action="store_true", help="show Dagster's event log on stderr")
+    run.add_argument("--spark-master", default=DEFAULT_SPARK_MASTER,
+                     help="Spark engine: spark.master, e.g. local[4], spark://host:7077, yarn (default local[*])")
+    run.add_argument("--spark-conf", action="append", default=[], metavar="KEY=VALUE",
+                     help="Spark engine: a Spark conf entry, e.g. spark.executor.memory=8g (repeatable)")
 
     demo = commands.add_parser("demo", help="generate demo rosters, link them and write a report")
     demo.add_argument("--persons", type=_positive, default=DEFAULT_DEMO_PERSONS)

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, cast
 
@@ -18,6 +19,8 @@ SKIP_UNREADABLE_ENV = "ROSTERLINK_SKIP_UNREADABLE_FILES"
 
 SHARED_ENV = "ROSTERLINK_SHARED"
 
+DEFAULT_SPARK_MASTER = "local[*]"
+
 DEFAULT_DEMO_DIR = Path("demo_output")
 DEFAULT_DEMO_PERSONS = 3000
 DEFAULT_DEMO_SEED = 20240501
@@ -32,7 +35,8 @@ def default_shared_dir() -> Path:
 
 @dataclass(frozen=True)
 class RunConfig:
-    """Where a run reads and writes, which engine links, and optional threshold overrides."""
+    """Where a run reads and writes, which engine links, optional threshold overrides, and the
+    Spark engine's master and extra Spark conf (used only with the Spark engine)."""
 
     input_dir: Path
     output_dir: Path
@@ -43,6 +47,8 @@ class RunConfig:
     """A file that cannot be read at all is skipped and listed in run_summary.json; without it the run fails."""
     inactive_after_days: int = DEFAULT_INACTIVE_AFTER_DAYS
     """A person not seen in the city for more days than this (before the data's last date) is inactive."""
+    spark_master: str = DEFAULT_SPARK_MASTER
+    spark_conf: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
@@ -56,6 +62,20 @@ class RunConfig:
         if (self.match_threshold is not None and self.review_floor is not None
                 and self.review_floor > self.match_threshold):
             raise ValueError("review_floor must not exceed match_threshold")
+        if not self.spark_master.strip():
+            raise ValueError("spark_master must not be empty")
+
+
+def parse_spark_conf(items: Iterable[str], flag: str = "--spark-conf") -> dict[str, str]:
+    """`KEY=VALUE` strings as a dict (a later KEY wins); a one-line ValueError naming `flag` otherwise."""
+    conf: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key or any(c.isspace() for c in key):
+            raise ValueError(f"{flag} expects KEY=VALUE with a non-empty KEY without spaces, got {item!r}")
+        conf[key] = value
+    return conf
 
 
 def config_from_env() -> RunConfig:

@@ -24,11 +24,12 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field, PrivateAttr
 
-from pipelines.config import DEFAULT_INACTIVE_AFTER_DAYS, RunConfig
+from pipelines.config import DEFAULT_INACTIVE_AFTER_DAYS, DEFAULT_SPARK_MASTER, RunConfig
 from pipelines.files.runs import staging_dir
 from pipelines.files.state import scratch_path
 from pipelines.local.quality_child import receive_verdicts, source_rows, start_child, stop_child
-from pipelines.spark.session import build_spark_session
+from pipelines.spark import paths
+from pipelines.spark.session import LOCAL_DIR_NAME, build_spark_session
 from quality.suites import SuiteResult, validate_records
 
 if TYPE_CHECKING:
@@ -91,21 +92,30 @@ class OutcomeOptions(dg.ConfigurableResource):
 class SparkSessionResource(dg.ConfigurableResource):
     """The SparkSession for the Spark linkage engine; `master` is e.g. local[*] or spark://host:7077."""
 
-    master: str = Field(default="local[*]", description="spark.master: local[n], spark://..., yarn, k8s://...")
+    master: str = Field(default=DEFAULT_SPARK_MASTER, description="spark.master: local[n], spark://..., yarn, k8s://...")
     app_name: str = Field(default="rosterlink", description="Spark application name")
     conf: dict[str, str] = Field(default_factory=dict, description="extra Spark conf, e.g. spark.executor.memory")
     scratch_dir: str = Field(
-        description="directory the driver writes the records to and every executor reads at the same path "
-                    "(shared storage on a cluster; by default the output's private state, "
-                    "OUTPUT/.rosterlink/scratch); each run's files are deleted after use")
+        description="directory or URI (file://, hdfs://, s3a://) the driver writes the records to and every "
+                    "executor reads at the same address; a run's files are deleted after use. The run's "
+                    "resource set puts it in the output folder's private state (OUTPUT/.rosterlink/scratch)")
 
     _session: "SparkSession | None" = PrivateAttr(default=None)
 
     def get_session(self) -> "SparkSession":
         """The run's SparkSession, created on first call."""
         if self._session is None:
-            self._session = build_spark_session(self.master, self.app_name, dict(self.conf))
+            self._session = build_spark_session(self.master, self.app_name, {**self._local_dir(), **self.conf})
         return self._session
+
+    def _local_dir(self) -> dict[str, str]:
+        """spark.local.dir (shuffle and spill files: personal data) inside a local scratch dir, not /tmp;
+        on a cluster the workers' SPARK_LOCAL_DIRS decide."""
+        if not paths.is_local(self.scratch_dir):
+            return {}
+        local_dir = paths.local_path(self.scratch_dir) / LOCAL_DIR_NAME
+        paths.make_private_dir(local_dir)
+        return {"spark.local.dir": str(local_dir.resolve())}
 
     def normalize(self, records: "pd.DataFrame") -> "pd.DataFrame":
         """``normalize_records(records)`` computed on this session's cluster via the scratch directory."""
@@ -114,9 +124,20 @@ class SparkSessionResource(dg.ConfigurableResource):
         return normalize_spark(self.get_session(), records, self.scratch_dir)
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        """Stop the session and remove Spark's local dir from the scratch (it may hold shuffled records)."""
         if self._session is not None:
             self._session.stop()
             self._session = None
+            if paths.is_local(self.scratch_dir):
+                paths.remove_dir(paths.local_path(self.scratch_dir) / LOCAL_DIR_NAME)
+
+
+def spark_resource_for(config: RunConfig) -> SparkSessionResource:
+    """The run's Spark resource: its master and conf, scratch in the output folder's private state."""
+    return SparkSessionResource(
+        master=config.spark_master,
+        conf={"spark.ui.showConsoleProgress": "false", **config.spark_conf},
+        scratch_dir=str(scratch_path(config.output_dir)))
 
 
 class QualitySuites(dg.ConfigurableResource):
@@ -171,9 +192,7 @@ def resources_for(config: RunConfig, in_process: bool = False) -> dict[str, dg.C
     run in a background process started by an early step and be collected by the checks."""
     return {
         "quality_suites": QualitySuites(background=in_process),
-        "spark": SparkSessionResource(conf={"spark.ui.showConsoleProgress": "false",
-                                            "spark.local.dir": str(scratch_path(config.output_dir) / "spark-local")},
-                                      scratch_dir=str(scratch_path(config.output_dir) / "spark")),
+        "spark": spark_resource_for(config),
         "input_folder": InputFolder(path=str(config.input_dir), skip_unreadable_files=config.skip_unreadable_files),
         "output_folder": OutputFolder(path=str(config.output_dir)),
         "linkage_options": LinkageOptions(

@@ -15,7 +15,6 @@ The Parquet dataset holds personal data: it is deleted when the normalization en
 """
 from __future__ import annotations
 
-import shutil
 import uuid
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from linkage.roster.normalize import CODE_VOCABULARIES, add_codes, normalize_rows
+from pipelines.spark import paths
 
 ROW = "_row"
 ROWS_PER_FILE = 100_000
@@ -49,18 +49,19 @@ def _arrow_schema(records: pd.DataFrame) -> pa.Schema:
     return pa.schema([*fields, pa.field(ROW, pa.int64())])
 
 
-def write_records(records: pd.DataFrame, directory: Path, rows_per_file: int = ROWS_PER_FILE) -> None:
-    """The records as a Parquet dataset in `directory` (created), their positions in ``_row``."""
+def write_records(records: pd.DataFrame, directory: str | Path, rows_per_file: int = ROWS_PER_FILE) -> None:
+    """The records as a Parquet dataset in `directory` (a new path or URI), their positions in ``_row``."""
     records = records.reset_index(drop=True)
     text = records.columns[records.dtypes == object]
     records[text] = records[text].astype(object).where(records[text].notna(), None)
     schema = _arrow_schema(records)
-    directory.mkdir(parents=True)
+    paths.make_private_dir(directory)
+    filesystem, root = paths.arrow_filesystem(directory)
     for number, start in enumerate(range(0, max(len(records), 1), rows_per_file)):
         part = records.iloc[start:start + rows_per_file]
         part = part.assign(**{ROW: np.arange(start, start + len(part), dtype=np.int64)})
         table = pa.Table.from_pandas(part, schema=schema, preserve_index=False)
-        pq.write_table(table, directory / f"part-{number:05d}.parquet")
+        pq.write_table(table, f"{root}/part-{number:05d}.parquet", filesystem=filesystem)
 
 
 def spark_schema(frame: pd.DataFrame) -> T.StructType:
@@ -105,15 +106,15 @@ def normalize_spark(spark: SparkSession, records: pd.DataFrame, scratch_dir: str
                     rows_per_file: int = ROWS_PER_FILE) -> pd.DataFrame:
     """``linkage.roster.normalize.normalize_records(records)``, computed on the cluster (equal frame).
 
-    `scratch_dir`: a directory the driver writes and every executor reads at the same path
-    (local disk for local[n], shared storage on a cluster).
+    `scratch_dir`: a directory (path or URI: file://, hdfs://, s3a://) the driver writes and every
+    executor reads at the same address (local disk for local[n], shared storage on a cluster).
     """
     records = records.reset_index(drop=True)
     reference = normalize_rows(records.head(SCHEMA_SAMPLE_ROWS))
-    dataset = Path(scratch_dir) / f"records-{uuid.uuid4().hex}"
+    dataset = paths.join(scratch_dir, f"records-{uuid.uuid4().hex}")
     try:
         write_records(records, dataset, rows_per_file)
-        rows = (spark.read.parquet(str(dataset))
+        rows = (spark.read.parquet(paths.spark_location(dataset))
                 .mapInPandas(_rows_fn(records.dtypes.to_dict()), spark_schema(reference.assign(**{ROW: 0})))
                 .persist())
         try:
@@ -121,7 +122,7 @@ def normalize_spark(spark: SparkSession, records: pd.DataFrame, scratch_dir: str
         finally:
             rows.unpersist()
     finally:
-        shutil.rmtree(dataset, ignore_errors=True)
+        paths.remove_dir(dataset)
     collected = collected.sort_values(ROW, kind="stable").reset_index(drop=True)
     normalized_rows = collected[list(reference.columns)].astype(reference.dtypes.to_dict())
     return add_codes(normalized_rows, {code: collected[code].to_numpy(np.int64) for code in CODE_COLUMNS})

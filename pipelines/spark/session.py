@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
+SPARK_SCRATCH_NAME = "scratch"  # OUTPUT/.rosterlink/scratch: the run's records for the executors, Spark's local dir
+LOCAL_DIR_NAME = "spark-local"
+
 DEFAULT_CONF: dict[str, str] = {
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.sql.session.timeZone": "UTC",
