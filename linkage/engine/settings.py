@@ -96,3 +96,7 @@ class LinkageSettings:
     else (namesakes) and does not train m (linkage.engine.fs.training.train_from_patterns)."""
     identifier_max_log_odds_gap: float = 0.5
     identifier_min_pairs: int = 100
+    prior_groups: KeyFn | None = None
+    """record -> category code (0, 1, ...; -1 counts as a category of its own): the prior is
+    estimated per unordered pair of categories (linkage.engine.fs.prior.group_priors) and
+    each pair is scored with its group's. None: one prior for all pairs."""

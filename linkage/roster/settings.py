@@ -14,6 +14,7 @@ from linkage.roster.event_timing import (EVENT_TIMING_LEVELS, POLICE, REFERRAL_D
                                   event_timing_levels, source_kind)
 from linkage.roster.id_numbers import ID_LEVELS, id_contradicts_record, id_levels
 from linkage.roster.names import NAME_LEVELS, name_levels
+from schemas.contract import SOURCES
 from linkage.engine.settings import BlockingRule, CannotLink, Comparison, ComparisonFn, KeyFn, LinkageSettings
 
 BLOCK_CAP = 100
@@ -262,6 +263,15 @@ def roster_cannot_link() -> CannotLink:
     return CannotLink(keys=(valid_id_key,), predicate=RosterConflicts())
 
 
+def source_category(df: pd.DataFrame) -> np.ndarray:
+    """The record's source as its position in schemas.contract.SOURCES (-1 for another): the
+    prior groups. How often two records are one person depends on their sources (a police
+    encounter and a station intake days apart; two rows of one registry roster), not only on
+    the number of records."""
+    order = {source: k for k, source in enumerate(SOURCES)}
+    return pd.Series(df["source"]).map(order).fillna(-1).to_numpy(dtype=np.int64)
+
+
 def roster_settings() -> LinkageSettings:
     """The LinkageSettings of the roster model (comparisons in ROSTER_COMPARISONS order)."""
     return LinkageSettings(
@@ -271,5 +281,6 @@ def roster_settings() -> LinkageSettings:
         block_cap=BLOCK_CAP,
         match_threshold=MATCH_THRESHOLD,
         review_floor=REVIEW_FLOOR,
+        prior_groups=source_category,
         identifier=("id_number", (ID_LEVELS.index("one edit or adjacent transposition"), ID_LEVELS.index("identical"))),
     )

@@ -52,3 +52,77 @@ def prior_from_candidates(evidence: np.ndarray, all_pairs: int, iterations: int 
             return new_lambda
         lambda_ = new_lambda
     return lambda_
+
+
+def record_categories(df: pd.DataFrame, key) -> tuple[np.ndarray, int]:
+    """Category of each record under a ``prior_groups`` key, shifted so -1 is 0, and their count K."""
+    codes = np.asarray(key(df), dtype=np.int64) + 1
+    if codes.size and codes.min() < 0:
+        raise ValueError("prior_groups codes must be >= -1")
+    return codes, int(codes.max(initial=0)) + 1
+
+
+def pair_groups(categories: np.ndarray, k: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Flattened group (a * K + b, a <= b) of each pair from its records' categories (int16)."""
+    a, b = categories[left], categories[right]
+    return (np.minimum(a, b) * k + np.maximum(a, b)).astype(np.int16)
+
+
+def group_possible_pairs(categories: np.ndarray, k: int, df: pd.DataFrame,
+                         link_only_column: str | None) -> np.ndarray:
+    """(K, K) upper-triangular: the possible pairs (as ``possible_pairs``) per category pair."""
+    sides = (np.zeros(categories.size, dtype=np.int64) if not link_only_column
+             else pd.factorize(pd.Series(df[link_only_column]))[0].astype(np.int64))
+    per_side = np.zeros((int(sides.max(initial=0)) + 1, k), dtype=np.float64)
+    np.add.at(per_side, (sides, categories), 1.0)
+    total = per_side.sum(axis=0)
+    cross = np.outer(total, total)
+    if link_only_column:
+        cross -= per_side.T @ per_side
+        within = np.diag(cross) / 2
+    else:
+        within = total * (total - 1) / 2
+    out = np.triu(cross, 1)
+    out[np.diag_indices(k)] = within
+    return out
+
+
+def group_priors(evidence: np.ndarray, groups: np.ndarray, possible: np.ndarray,
+                 fallback: float, iterations: int = 200, tolerance: float = 1e-9) -> np.ndarray:
+    """(K, K) symmetric lambdas: per group, the fixed point of ``prior_from_candidates`` on that
+    group's candidates over that group's possible pairs. A group without candidates or
+    possible pairs takes ``fallback``."""
+    k = possible.shape[0]
+    flat_possible = possible.ravel()
+    counts = np.bincount(groups, minlength=k * k).astype(np.float64)
+    positive = np.bincount(groups, weights=(evidence > 0).astype(np.float64), minlength=k * k)
+    usable = (counts > 0) & (flat_possible > 0)
+    lambdas = np.full(k * k, fallback, dtype=np.float64)
+    lambdas[usable] = np.clip(np.maximum(positive[usable], 1) / flat_possible[usable], *LAMBDA_BOUNDS)
+    probability = np.empty_like(evidence)
+    for _ in range(iterations):
+        log_odds = np.log2(lambdas / (1 - lambdas))
+
+        def fill(begin: int, end: int) -> None:
+            for start in range(begin, end, CHUNKS.prior_block):
+                stop = min(start + CHUNKS.prior_block, end)
+                part = probability[start:stop]
+                np.take(log_odds, groups[start:stop], out=part)
+                part += evidence[start:stop]
+                np.clip(part, -1000, 1000, out=part)
+                np.negative(part, out=part)
+                np.exp2(part, out=part)
+                part += 1.0
+                np.divide(1.0, part, out=part)
+
+        in_parallel(fill, evidence.size)
+        expected = np.bincount(groups, weights=probability, minlength=k * k)
+        new = lambdas.copy()
+        new[usable] = np.clip(expected[usable] / flat_possible[usable], *LAMBDA_BOUNDS)
+        done = np.all(np.abs(new - lambdas) <= tolerance * lambdas)
+        lambdas = new
+        if done:
+            break
+    table = lambdas.reshape(k, k)
+    upper = np.triu(table)
+    return upper + np.triu(table, 1).T

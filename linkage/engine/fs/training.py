@@ -31,7 +31,8 @@ from linkage.engine.blocking import CandidatePairs
 from linkage.engine.fs.em import _initial_m, _with_fixed, expectation_maximisation
 from linkage.engine.fs.model import DEFAULT_TF_FLOOR, ComparisonModel, FSModel
 from linkage.engine.fs.patterns import masked_pattern_counts, merged_patterns, pattern_index
-from linkage.engine.fs.prior import possible_pairs, prior_from_candidates
+from linkage.engine.fs.prior import (group_possible_pairs, group_priors, pair_groups, possible_pairs,
+                                     prior_from_candidates, record_categories)
 from linkage.engine.fs.scoring import evidence, term_frequencies
 from linkage.engine.fs.u import settings_u
 from linkage.engine.levels import column_cache
@@ -212,7 +213,28 @@ def fit(df: pd.DataFrame, pairs: CandidatePairs, levels: np.ndarray, settings: L
         pair_evidence = evidence(model, df, pairs.left, pairs.right, levels, index=index)
     del index
     model.lambda_ = prior_from_candidates(pair_evidence, possible_pairs(df, settings.link_only_column))
+    if settings.prior_groups is not None:
+        set_group_priors(model, df, pairs.left, pairs.right, pair_evidence, settings)
     return model, pair_evidence
+
+
+def candidate_groups(df: pd.DataFrame, left: np.ndarray, right: np.ndarray,
+                     settings: LinkageSettings) -> np.ndarray | None:
+    """Each pair's prior group under ``settings.prior_groups`` (None without)."""
+    if settings.prior_groups is None:
+        return None
+    categories, k = record_categories(df, settings.prior_groups)
+    return pair_groups(categories, k, left, right)
+
+
+def set_group_priors(model: FSModel, df: pd.DataFrame, left: np.ndarray, right: np.ndarray,
+                     pair_evidence: np.ndarray, settings: LinkageSettings) -> None:
+    """``model.group_lambdas`` from the candidates' evidence, one fixed point per group of
+    ``settings.prior_groups`` (groups without candidates keep ``model.lambda_``)."""
+    categories, k = record_categories(df, settings.prior_groups)
+    groups = pair_groups(categories, k, left, right)
+    possible = group_possible_pairs(categories, k, df, settings.link_only_column)
+    model.group_lambdas = group_priors(pair_evidence, groups, possible, model.lambda_)
 
 
 def train(df: pd.DataFrame, pairs: CandidatePairs, levels: np.ndarray, settings: LinkageSettings,
