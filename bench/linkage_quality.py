@@ -296,7 +296,7 @@ def main() -> None:
     _, candidate_probability = score(result.model, df, blocked.left, blocked.right,
                                      comparison_levels(df, blocked.left, blocked.right, settings.comparisons),
                                      candidate_groups(df, blocked.left, blocked.right, settings))
-    bins = [0, 0.01, 0.1, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 1.0001]
+    bins = [0, 0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 0.95, 0.99, 0.999, 1.0001]
     print("\ncandidate probability: true pairs / false pairs per band")
     true_hist = np.histogram(candidate_probability[true_set], bins)[0]
     false_hist = np.histogram(candidate_probability[~true_set], bins)[0]

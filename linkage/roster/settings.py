@@ -272,6 +272,15 @@ def source_category(df: pd.DataFrame) -> np.ndarray:
     return pd.Series(df["source"]).map(order).fillna(-1).to_numpy(dtype=np.int64)
 
 
+def source_and_id_category(df: pd.DataFrame) -> np.ndarray:
+    """source_category * 2 + (1 if the record carries an id number): whether a record has an
+    id says something of the roster row it is (a police encounter without papers), which the
+    id comparison, carrying no weight when a side is missing, does not."""
+    source = source_category(df)
+    has_id = (df["id18_code"].to_numpy(dtype=np.int64) >= 0).astype(np.int64)
+    return np.where(source >= 0, source * 2 + has_id, -1)
+
+
 def roster_settings() -> LinkageSettings:
     """The LinkageSettings of the roster model (comparisons in ROSTER_COMPARISONS order)."""
     return LinkageSettings(
@@ -281,6 +290,6 @@ def roster_settings() -> LinkageSettings:
         block_cap=BLOCK_CAP,
         match_threshold=MATCH_THRESHOLD,
         review_floor=REVIEW_FLOOR,
-        prior_groups=source_category,
+        prior_groups=source_and_id_category,
         identifier=("id_number", (ID_LEVELS.index("one edit or adjacent transposition"), ID_LEVELS.index("identical"))),
     )

@@ -41,9 +41,11 @@ def test_registry_pairs_get_a_lower_prior_than_city_pairs():
     assert np.allclose(restored.group_lambdas, table)
 
 
-def test_a_pair_scores_with_its_group_prior_in_link():
-    from linkage.roster.settings import roster_settings, source_category
+def test_roster_prior_groups_are_source_and_id_presence():
+    from linkage.roster.settings import roster_settings, source_and_id_category, source_category
     settings = roster_settings()
-    assert settings.prior_groups is source_category
-    df = pd.DataFrame({"source": ["station", "police", "village", "poverty", "elsewhere"]})
+    assert settings.prior_groups is source_and_id_category
+    df = pd.DataFrame({"source": ["station", "police", "village", "poverty", "elsewhere"],
+                       "id18_code": [5, -1, 7, -1, 3]})
     assert source_category(df).tolist() == [0, 1, 2, 3, -1]
+    assert source_and_id_category(df).tolist() == [1, 2, 5, 6, -1]
