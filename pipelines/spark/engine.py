@@ -247,10 +247,11 @@ def link_spark(spark: SparkSession, normalized: pd.DataFrame | str | Path,
         evidence_frame = (with_evidence.select("left", "right", "evidence").toPandas()
                           .sort_values(["left", "right"], kind="stable"))
         pair_evidence = evidence_frame["evidence"].to_numpy()
-        model.lambda_ = prior_from_candidates(pair_evidence, possible_pairs(df, settings.link_only_column))
         if settings.prior_groups is not None:
             set_group_priors(model, df, evidence_frame["left"].to_numpy(), evidence_frame["right"].to_numpy(),
                              pair_evidence, settings)
+        else:
+            model.lambda_ = prior_from_candidates(pair_evidence, possible_pairs(df, settings.link_only_column))
         del evidence_frame
         lap("train")
 

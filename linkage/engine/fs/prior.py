@@ -55,17 +55,31 @@ def prior_from_candidates(evidence: np.ndarray, all_pairs: int, iterations: int 
 
 
 def record_categories(df: pd.DataFrame, key) -> tuple[np.ndarray, int]:
-    """Category of each record under a ``prior_groups`` key, shifted so -1 is 0, and their count K."""
+    """Category of each record under a ``prior_groups`` key, shifted so -1 is 0 (int16), and
+    their count K."""
     codes = np.asarray(key(df), dtype=np.int64) + 1
     if codes.size and codes.min() < 0:
         raise ValueError("prior_groups codes must be >= -1")
-    return codes, int(codes.max(initial=0)) + 1
+    k = int(codes.max(initial=0)) + 1
+    if k * k > np.iinfo(np.int16).max:
+        raise ValueError("prior_groups gives too many categories")
+    return codes.astype(np.int16), k
 
 
 def pair_groups(categories: np.ndarray, k: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Flattened group (a * K + b, a <= b) of each pair from its records' categories (int16)."""
-    a, b = categories[left], categories[right]
-    return (np.minimum(a, b) * k + np.maximum(a, b)).astype(np.int16)
+    """Flattened group (a * K + b, a <= b) of each pair from its records' categories: int8
+    when K * K fits, else int16; filled a block at a time on one thread per CPU (no pair-sized
+    temporaries)."""
+    out = np.empty(np.asarray(left).size, dtype=np.int8 if k * k <= np.iinfo(np.int8).max else np.int16)
+
+    def fill(begin: int, end: int) -> None:
+        for start in range(begin, end, CHUNKS.prior_block):
+            stop = min(start + CHUNKS.prior_block, end)
+            a, b = categories[left[start:stop]], categories[right[start:stop]]
+            out[start:stop] = np.minimum(a, b) * k + np.maximum(a, b)
+
+    in_parallel(fill, out.size)
+    return out
 
 
 def group_possible_pairs(categories: np.ndarray, k: int, df: pd.DataFrame,
@@ -87,19 +101,47 @@ def group_possible_pairs(categories: np.ndarray, k: int, df: pd.DataFrame,
     return out
 
 
+def _group_sums(groups: np.ndarray, values: np.ndarray | None, size: int) -> np.ndarray:
+    """Per group: the sum of ``values`` (None: the count), a block at a time on one thread per
+    CPU (bincount on a block, so no pair-sized index copy)."""
+    partial: list[np.ndarray] = []
+
+    def add(begin: int, end: int) -> None:
+        total = np.zeros(size, dtype=np.float64)
+        for start in range(begin, end, CHUNKS.prior_block):
+            stop = min(start + CHUNKS.prior_block, end)
+            weights = None if values is None else values[start:stop]
+            total += np.bincount(groups[start:stop], weights=weights, minlength=size)
+        partial.append(total)
+
+    in_parallel(add, groups.size)
+    return np.sum(partial, axis=0) if partial else np.zeros(size, dtype=np.float64)
+
+
+NEGLIGIBLE_EVIDENCE = -40.0
+"""Candidates with less evidence (log2) are left out of the group priors' fixed point: with a
+prior below 1/2 each would add less than 2^-40 expected matches (10^8 of them, 10^-4)."""
+
+
 def group_priors(evidence: np.ndarray, groups: np.ndarray, possible: np.ndarray,
                  fallback: float, iterations: int = 200, tolerance: float = 1e-9) -> np.ndarray:
     """(K, K) symmetric lambdas: per group, the fixed point of ``prior_from_candidates`` on that
-    group's candidates over that group's possible pairs. A group without candidates or
-    possible pairs takes ``fallback``."""
+    group's candidates over that group's possible pairs (all groups in one pass per
+    iteration, until every group has converged; candidates below NEGLIGIBLE_EVIDENCE left
+    out). A group without candidates or possible pairs takes ``fallback``."""
     k = possible.shape[0]
     flat_possible = possible.ravel()
-    counts = np.bincount(groups, minlength=k * k).astype(np.float64)
-    positive = np.bincount(groups, weights=(evidence > 0).astype(np.float64), minlength=k * k)
+    counts = _group_sums(groups, None, k * k)
+    kept = np.flatnonzero(evidence >= NEGLIGIBLE_EVIDENCE)
+    if kept.size < evidence.size:
+        evidence, groups = evidence[kept], groups[kept]
+    del kept
     usable = (counts > 0) & (flat_possible > 0)
+    probability = np.empty_like(evidence)
+    np.greater(evidence, 0, out=probability)
+    positive = _group_sums(groups, probability, k * k)
     lambdas = np.full(k * k, fallback, dtype=np.float64)
     lambdas[usable] = np.clip(np.maximum(positive[usable], 1) / flat_possible[usable], *LAMBDA_BOUNDS)
-    probability = np.empty_like(evidence)
     for _ in range(iterations):
         log_odds = np.log2(lambdas / (1 - lambdas))
 
@@ -116,7 +158,7 @@ def group_priors(evidence: np.ndarray, groups: np.ndarray, possible: np.ndarray,
                 np.divide(1.0, part, out=part)
 
         in_parallel(fill, evidence.size)
-        expected = np.bincount(groups, weights=probability, minlength=k * k)
+        expected = _group_sums(groups, probability, k * k)
         new = lambdas.copy()
         new[usable] = np.clip(expected[usable] / flat_possible[usable], *LAMBDA_BOUNDS)
         done = np.all(np.abs(new - lambdas) <= tolerance * lambdas)
@@ -124,5 +166,4 @@ def group_priors(evidence: np.ndarray, groups: np.ndarray, possible: np.ndarray,
         if done:
             break
     table = lambdas.reshape(k, k)
-    upper = np.triu(table)
-    return upper + np.triu(table, 1).T
+    return np.triu(table) + np.triu(table, 1).T
