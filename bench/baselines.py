@@ -39,7 +39,7 @@ from bench.linkage_quality import WORK_DIR, WORLDS, cached_input, true_labels
 from linkage.engine.evaluate import pairwise_scores
 from linkage.roster.evaluate import poverty_list_scores, return_scores
 from linkage.roster.normalize import normalize_records
-from pipelines.defs.assets import read_raw
+from pipelines.run import read_raw
 from quality.quarantine import split_quarantine
 from schemas.contract import UNKNOWN_NAME_MARKERS
 

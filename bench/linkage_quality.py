@@ -34,7 +34,7 @@ from linkage.engine.fs.training import candidate_groups
 from linkage.roster.evaluate import poverty_list_scores, return_scores
 from linkage.roster.normalize import normalize_records
 from linkage.roster.settings import roster_settings
-from pipelines.defs.assets import read_raw
+from pipelines.run import read_raw
 from quality.quarantine import split_quarantine
 from synthetic.params import WORLDS, world_params
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from linkage.engine.timing import StageTimer
-from pipelines.defs.assets import read_raw
+from pipelines.run import read_raw
 from pipelines.local.parallel import normalize_records_parallel
 from quality.quarantine import split_quarantine
 

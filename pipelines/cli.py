@@ -2,28 +2,20 @@
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import shutil
 import sys
-import tempfile
-import time
-import warnings
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
-import dagster as dg
 import pandas as pd
-import pyarrow.parquet as pq
 
+from pipelines.benchmarks.demo import demo_benchmark, write_synthetic_input
 from pipelines.config import (DEFAULT_DEMO_DIR, DEFAULT_DEMO_PERSONS, DEFAULT_DEMO_SEED, ENGINES, RunConfig,
                               default_shared_dir)
 from pipelines.files.ingest import RosterInputError
-from pipelines.files.writers import MODEL_FILE, REPORT_FILE, RUN_SUMMARY_FILE
+from pipelines.files.writers import REPORT_FILE
+from pipelines.run import RunError, explain_records, output_counts
 from schemas.contract import SOURCES
-
-TRUTH_FILE = "truth.csv"
 
 PROG = "rosterlink"
 
@@ -32,72 +24,9 @@ class CliError(Exception):
     """A failure to report as one line on stderr (the message names no personal data)."""
 
 
-@contextmanager
-def dagster_environment() -> Iterator[Path]:
-    """Telemetry off, a throw-away DAGSTER_HOME when none is set; yields a temp dir for run artifacts.
-
-    The CLI runs on an ephemeral instance whose artifacts live in that temp dir, removed afterwards,
-    so a run leaves nothing behind but the output folder.
-    """
-    os.environ["DAGSTER_DISABLE_TELEMETRY"] = "1"
-    with tempfile.TemporaryDirectory(prefix="rosterlink-dagster-") as scratch:
-        if os.environ.get("DAGSTER_HOME"):
-            yield Path(scratch)
-            return
-        Path(scratch, "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
-        os.environ["DAGSTER_HOME"] = scratch
-        try:
-            yield Path(scratch)
-        finally:
-            os.environ.pop("DAGSTER_HOME", None)
-
-
-def failure_message(result) -> str:
-    """One line for a failed run: the user error's own message, else the failing step and error class."""
-    for event in result.all_events:
-        if not event.is_step_failure:
-            continue
-        error = event.step_failure_data.error
-        cause = error.cause if error is not None and error.cause is not None else error
-        if cause is None:
-            return f"step {event.step_key} failed"
-        if cause.cls_name in ("RosterInputError", "OutputSchemaError"):
-            message = cause.message.strip().split(f"{cause.cls_name}: ", 1)[-1]
-            return " ".join(message.split())
-        return f"step {event.step_key} failed with {cause.cls_name}"
-    for evaluation in result.get_asset_check_evaluations():
-        if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
-            return f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} failed"
-    return "run failed"
-
-
-def run_pipeline(config: RunConfig, verbose: bool = False, instance=None):
-    """Materialize every asset and run every check in-process; intermediate values stay in memory.
-
-    Without `instance`, the run uses an ephemeral Dagster instance in a temporary folder.
-    """
-    from pipelines.definitions import JOB_NAME, build_definitions
-
-    job = build_definitions(config, io_manager=dg.mem_io_manager, in_process=True).resolve_job_def(JOB_NAME)
-    log_level = "INFO" if verbose else "CRITICAL"
-    with dagster_environment() as scratch, warnings.catch_warnings():
-        if not verbose:
-            warnings.simplefilter("ignore")
-        return job.execute_in_process(
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-            instance=instance or dg.DagsterInstance.ephemeral(tempdir=str(scratch)),
-            raise_on_error=False,
-        )
-
-
-def _output_rows(output_dir: Path, file_name: str) -> int:
-    return pq.read_metadata(output_dir / file_name).num_rows
-
-
 def print_summary(output_dir: Path) -> None:
     """Counts of the finished run and where its files are (no record values)."""
-    counts = {name: _output_rows(output_dir, f"{name}.parquet")
-              for name in ("record_links", "persons", "returns", "poverty_matches", "review_queue", "quarantine")}
+    counts = output_counts(output_dir)
     print(f"records linked: {counts['record_links']}  persons: {counts['persons']}  "
           f"returns: {counts['returns']}  poverty matches: {counts['poverty_matches']}  "
           f"pairs to review: {counts['review_queue']}  rows quarantined: {counts['quarantine']}")
@@ -105,23 +34,9 @@ def print_summary(output_dir: Path) -> None:
     print(f"report: {(output_dir / REPORT_FILE).resolve()}")
 
 
-def execute(config: RunConfig, verbose: bool) -> None:
-    """Run the pipeline for this configuration; a failure becomes one CliError line."""
-    if not config.input_dir.is_dir():
-        raise CliError(f"input folder {config.input_dir} does not exist or is not a folder")
-    if config.output_dir.exists() and not config.output_dir.is_dir():
-        raise CliError(f"output path {config.output_dir} exists and is not a folder")
-    result = run_pipeline(config, verbose=verbose)
-    if not result.success:
-        raise CliError(failure_message(result))
-    failed = [e for e in result.get_asset_check_evaluations()
-              if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR]
-    if failed:
-        names = ", ".join(sorted(e.check_name for e in failed))
-        raise CliError(f"outputs written to {config.output_dir} but these checks failed: {names}")
-
-
 def command_run(args: argparse.Namespace) -> int:
+    from pipelines.runner import execute  # Dagster is loaded for the commands that run the pipeline only
+
     try:
         config = RunConfig(input_dir=args.input, output_dir=args.output, engine=args.engine,
                            match_threshold=args.match_threshold, review_floor=args.review_floor)
@@ -130,25 +45,6 @@ def command_run(args: argparse.Namespace) -> int:
     execute(config, args.verbose)
     print_summary(config.output_dir)
     return 0
-
-
-def write_synthetic_input(input_dir: Path, persons: int, seed: int, world: str = "train",
-                          truth: Path | None = None) -> tuple[int, Path]:
-    """Synthetic rosters of a generator world (synthetic.params.WORLDS) as a contract input
-    folder, and truth.csv (default beside the folder).
-
-    Returns the number of roster rows and the truth path.
-    """
-    from synthetic.generator import generate
-    from synthetic.params import world_params
-    from synthetic.writer import write_contract_folder, write_truth
-
-    params = world_params(world)
-    data = generate(persons, seed, params)
-    write_contract_folder(data, input_dir, seed, params.writer)
-    truth = truth or input_dir.resolve().parent / TRUTH_FILE
-    write_truth(data, truth)
-    return sum(len(frame) for frame in data.rosters.values()), truth
 
 
 def command_generate(args: argparse.Namespace) -> int:
@@ -160,6 +56,8 @@ def command_generate(args: argparse.Namespace) -> int:
 
 
 def command_demo(args: argparse.Namespace) -> int:
+    from pipelines.runner import execute
+
     input_dir, output_dir = args.out / "input", args.out / "output"
     print(f"generating demo rosters: {args.persons} simulated persons, seed {args.seed}")
     if input_dir.exists():
@@ -169,28 +67,6 @@ def command_demo(args: argparse.Namespace) -> int:
     execute(RunConfig(input_dir=input_dir, output_dir=output_dir, engine=args.engine), args.verbose)
     print_summary(output_dir)
     return 0
-
-
-def demo_benchmark(persons: int, seed: int, world: str = "train") -> dict:
-    """The whole pipeline on synthetic rosters, scored against their truth (pipelines.benchmarks.loaders.score_demo)."""
-    from pipelines.defs.assets import normalized_from_input
-    from pipelines.benchmarks.loaders import score_demo
-
-    with tempfile.TemporaryDirectory(prefix="rosterlink-benchmark-") as scratch:
-        input_dir, output_dir = Path(scratch) / "input", Path(scratch) / "output"
-        truth = pd.read_csv(write_synthetic_input(input_dir, persons, seed, world)[1], dtype=str,
-                            keep_default_na=False)
-        started = time.perf_counter()
-        execute(RunConfig(input_dir=input_dir, output_dir=output_dir), verbose=False)
-        seconds = time.perf_counter() - started
-        links = pd.read_parquet(output_dir / "record_links.parquet",
-                                columns=["source", "record_id", "person_id", "match_probability"])
-        normalized = normalized_from_input(input_dir)
-    try:
-        scores = score_demo(normalized, links, truth)
-    except ValueError as error:
-        raise CliError(str(error)) from None
-    return {**scores, "seconds": seconds}
 
 
 def _outcome_line(name: str, scores: dict) -> str:
@@ -208,26 +84,8 @@ def _record_ref(text: str) -> tuple[str, str]:
 
 
 def command_explain(args: argparse.Namespace) -> int:
-    from linkage.engine.explain import explain_pair
-    from linkage.engine.fs import FSModel
-    from linkage.roster.settings import roster_settings
-    from pipelines.defs.assets import normalized_from_input
-
     refs = [_record_ref(args.left), _record_ref(args.right)]
-    summary_path, model_path = args.output / RUN_SUMMARY_FILE, args.output / MODEL_FILE
-    if not summary_path.exists() or not model_path.exists():
-        raise CliError(f"{args.output} holds no finished run ({RUN_SUMMARY_FILE} and {MODEL_FILE} needed)")
-    summary = json.loads(summary_path.read_text(encoding="utf-8"))
-    input_dir = Path(summary["input_folder"])
-    normalized = normalized_from_input(input_dir)
-    positions = []
-    for source, record_id in refs:
-        found = normalized.index[(normalized["source"] == source) & (normalized["record_id"] == record_id)]
-        if len(found) != 1:
-            raise CliError(f"record {source}:{record_id} is not an accepted record of {input_dir}")
-        positions.append(int(found[0]))
-    model = FSModel.from_json(model_path.read_text(encoding="utf-8"))
-    table = explain_pair(model, normalized, positions[0], positions[1], roster_settings())
+    table = explain_records(args.output, refs)
     print(f"{'comparison':<12} {'level':>5}  {'label':<40} {'weight':>8}")
     for row in table.itertuples(index=False):
         level = "" if row.level is None or pd.isna(row.level) else str(int(row.level))
@@ -329,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }[args.command]
     try:
         return handler(args)
-    except (CliError, RosterInputError) as error:
+    except (CliError, RunError, RosterInputError) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.defs import assets, checks
 from pipelines.config import RunConfig, config_from_env
+from pipelines.defs import ingest, linkage, outcomes, quality, reporting
 from pipelines.defs.resources import resources_for
+
+DEFS_MODULES = (ingest, quality, linkage, outcomes, reporting)
+"""The modules holding the assets and their checks, in the order of the pipeline."""
 
 JOB_NAME = "rosterlink_job"
 
@@ -34,8 +37,8 @@ def build_definitions(config: RunConfig, io_manager: dg.IOManagerDefinition | No
     if io_manager is not None:
         resources["io_manager"] = io_manager
     return dg.Definitions(
-        assets=dg.load_assets_from_modules([assets]),
-        asset_checks=dg.load_asset_checks_from_modules([checks]),
+        assets=dg.load_assets_from_modules(DEFS_MODULES),
+        asset_checks=dg.load_asset_checks_from_modules(DEFS_MODULES),
         jobs=[rosterlink_job],
         schedules=[daily_schedule],
         resources=resources,

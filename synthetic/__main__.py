@@ -1,4 +1,4 @@
-"""python -m synthetic --out DIR --persons N --seed S [--heldout] [--truth PATH]"""
+"""python -m synthetic --out DIR --persons N --seed S [--world train|heldout|reference] [--truth PATH]"""
 from __future__ import annotations
 
 import argparse
@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from synthetic.generator import generate
-from synthetic.params import GeneratorParams
+from synthetic.params import WORLDS, world_params
 from synthetic.writer import write_contract_folder, write_truth
 
 
@@ -15,11 +15,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, required=True, help="input folder to write (<out>/<source>/...)")
     parser.add_argument("--persons", type=int, default=20_000, help="size of the simulated population")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--heldout", action="store_true", help="the held-out world (evaluation only)")
+    parser.add_argument("--world", choices=sorted(WORLDS), default="train",
+                        help="generator world: train tunes the engine, heldout and reference only evaluate it")
+    parser.add_argument("--heldout", action="store_true", help="same as --world heldout")
     parser.add_argument("--truth", type=Path, default=None, help="truth CSV path (default: <out>/../truth.csv)")
     args = parser.parse_args(argv)
 
-    params = GeneratorParams.heldout() if args.heldout else GeneratorParams()
+    params = world_params("heldout" if args.heldout else args.world)
     started = time.perf_counter()
     data = generate(args.persons, args.seed, params)
     generated = time.perf_counter()

@@ -14,7 +14,7 @@ def spark_test_conf() -> dict[str, str]:
 def spark():
     """One real local[2] Spark session for every Spark test (a JVM start costs ~20 s)."""
     pytest.importorskip("pyspark")
-    from pipelines.spark.resource import build_spark_session
+    from pipelines.spark.session import build_spark_session
 
     session = build_spark_session("local[2]", "rosterlink-tests", SPARK_TEST_CONF)
     yield session

@@ -128,3 +128,10 @@ def test_generate_writes_the_named_world_and_refuses_two_worlds(tmp_path, capsys
         main(["generate", "--out", str(tmp_path / "x"), "--persons", "10", "--seed", "1",
               "--world", "reference", "--heldout"])
     assert error.value.code == 2
+
+
+def test_the_cli_loads_dagster_only_to_run_the_pipeline():
+    code = ("import sys, pipelines.cli; "
+            "loaded = [m for m in sys.modules if m.split('.')[0] == 'dagster' or m.startswith('pipelines.defs')]; "
+            "assert not loaded, loaded")
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -15,7 +15,7 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from pipelines.cli import run_pipeline
+from pipelines.runner import run_pipeline
 from pipelines.config import RunConfig
 from pipelines.files.ingest import discover_files, read_source
 from schemas.contract import UNKNOWN_NAME_MARKERS

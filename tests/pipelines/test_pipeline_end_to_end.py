@@ -9,7 +9,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines.files import writers
-from pipelines.cli import main, run_pipeline
+from pipelines.cli import main
+from pipelines.runner import run_pipeline
 from pipelines.config import RunConfig
 from pipelines.files.ingest import discover_files, read_source
 from schemas.contract import CONTRACT_VERSION, PARQUET_VERSION_KEY

@@ -288,3 +288,13 @@ def test_cli_writes_rosters_and_truth_outside_the_input(tmp_path: Path) -> None:
     assert {"source", "record_id", "person_key", "expect_quarantine"} <= set(truth.columns)
     assert (tmp_path / "truth_returns.csv").exists()
     assert np.isin(truth["source"].unique(), SOURCES).all()
+
+
+def test_cli_world_option_writes_that_worlds_rosters(tmp_path):
+    """--world picks the generator world (bench.run_bench passes it); worlds give different rosters."""
+    written = {}
+    for world in ("train", "reference"):
+        out = tmp_path / world / "input"
+        cli_main(["--out", str(out), "--persons", "400", "--seed", "3", "--world", world])
+        written[world] = pd.read_csv(tmp_path / world / "truth.csv", dtype=str, keep_default_na=False)
+    assert not written["train"].equals(written["reference"])

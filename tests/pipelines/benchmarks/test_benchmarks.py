@@ -27,8 +27,8 @@ def test_unknown_benchmark_is_refused():
 @pytest.fixture(scope="module")
 def small_demo(tmp_path_factory):
     """A small synthetic input folder, its truth table and its normalized records."""
-    from pipelines.defs.assets import normalized_from_input
-    from pipelines.cli import write_synthetic_input
+    from pipelines.run import normalized_from_input
+    from pipelines.benchmarks.demo import write_synthetic_input
 
     input_dir = tmp_path_factory.mktemp("demo") / "input"
     _, truth_path = write_synthetic_input(input_dir, persons=600, seed=5)

@@ -1,5 +1,5 @@
 """`rosterlink run --engine spark`: a real Dagster run on the Spark engine, normalization included,
-gives the persons of the pandas run. Runs before test_spark_resource.py (name order): the run's
+gives the persons of the pandas run. Runs before test_session.py (name order): the run's
 resource picks up the shared test session and stops it at teardown."""
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import pytest
 
 pytest.importorskip("pyspark")
 
-from pipelines.cli import execute, write_synthetic_input  # noqa: E402
+from pipelines.benchmarks.demo import write_synthetic_input  # noqa: E402
+from pipelines.runner import execute  # noqa: E402
 from pipelines.config import RunConfig  # noqa: E402
 
 

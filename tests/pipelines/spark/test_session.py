@@ -1,4 +1,5 @@
-"""pipelines.spark.resource: the Dagster resource holding the Spark session."""
+"""pipelines.spark.session, and the Dagster resource holding the session
+(pipelines.defs.resources.SparkSessionResource), tested among the Spark tests: it stops their shared session."""
 
 
 def test_spark_resource_creates_session_lazily_and_stops_it_at_teardown(spark, spark_test_conf, tmp_path):
@@ -8,7 +9,7 @@ def test_spark_resource_creates_session_lazily_and_stops_it_at_teardown(spark, s
     import pandas as pd
 
     from linkage.roster.normalize import normalize_records
-    from pipelines.spark.resource import SparkSessionResource
+    from pipelines.defs.resources import SparkSessionResource
 
     resource = SparkSessionResource(master="local[2]", app_name="test-resource", conf=spark_test_conf,
                                     scratch_dir=str(tmp_path / "scratch"))
@@ -25,7 +26,7 @@ def test_spark_resource_creates_session_lazily_and_stops_it_at_teardown(spark, s
 
 
 def test_local_masters_get_a_few_shuffle_partitions_per_core():
-    from pipelines.spark.resource import local_defaults
+    from pipelines.spark.session import local_defaults
 
     assert local_defaults("local[3]") == {"spark.sql.shuffle.partitions": "6"}
     assert local_defaults("local") == {"spark.sql.shuffle.partitions": "2"}

@@ -1,7 +1,11 @@
-"""The quality-suite resource: a background child gives the inline verdicts (real GX runs both ways)."""
+"""The quality-suite resource: a background child gives the inline verdicts (real GX runs both ways).
+
+The Spark session resource is tested with the other Spark tests (tests/pipelines/spark/test_session.py),
+whose shared session it stops."""
 import pandas as pd
 
-from pipelines.defs.quality_suites import QualitySuites, source_rows
+from pipelines.defs.resources import QualitySuites
+from pipelines.local.quality_child import source_rows
 from quality.suites import validate_records
 
 
