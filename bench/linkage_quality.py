@@ -3,6 +3,12 @@
     python -m bench.linkage_quality --persons 20000 --seed 1
     python -m bench.linkage_quality --persons 600000 --seed 1 --no-breakdown
     python -m bench.linkage_quality --persons 20000 --seed 4242 --world heldout   # or --heldout
+    python -m bench.linkage_quality --persons 20000 --seed 7 --no-breakdown --json out.json
+
+Besides the pair P/R/F1 it prints recall/precision/F1 by source pair (station-police, ...), by
+name kind (Tibetan components, short/abbreviated, Han, unknown) and by id presence (both,
+one, none), returns F1 and poverty-list F1 (linkage.roster.evaluate), and the number of
+predicted persons holding two different valid ids; ``--json PATH`` writes these figures.
 
 Generated input folders (contract files + truth with noise labels) are cached under
 bench/work/ (gitignored) and reused. The run goes ingest -> quarantine -> normalize ->
@@ -12,6 +18,7 @@ prints level patterns and noise kinds, never names, ids or dates.
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from collections import Counter
 from pathlib import Path
@@ -23,6 +30,8 @@ from linkage.engine.levels import comparison_levels
 from linkage.engine.link import link
 from linkage.engine.evaluate import pairwise_scores
 from linkage.engine.fs import score
+from linkage.engine.fs.training import candidate_groups
+from linkage.roster.evaluate import poverty_list_scores, return_scores
 from linkage.roster.normalize import normalize_records
 from linkage.roster.settings import roster_settings
 from pipelines.run import read_raw
@@ -81,6 +90,68 @@ def group_pairs(labels: np.ndarray, max_size: int) -> tuple[np.ndarray, np.ndarr
     return np.minimum(left, right), np.maximum(left, right)
 
 
+def record_kinds(df: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per record: its source, its name kind and whether it carries an id number."""
+    form = df["name_form"].to_numpy(dtype=object)
+    short = df["name_short"].to_numpy(dtype=bool)
+    kind = np.full(len(df), "unparsed", dtype=object)
+    kind[form == "components"] = "tibetan"
+    kind[(form == "components") & short] = "short/abbr"
+    kind[form == "surname_given"] = "han"
+    kind[pd.isna(form)] = "unknown"
+    has_id = df["id18_code"].to_numpy(dtype=np.int64) >= 0
+    return {"source": df["source"].to_numpy(dtype=object), "name": kind,
+            "id": np.where(has_id, "id", "no id").astype(object)}
+
+
+NAME_KIND_ORDER = ("unknown", "unparsed", "short/abbr", "han", "tibetan")
+
+
+def pair_groups(kinds: dict[str, np.ndarray], left: np.ndarray, right: np.ndarray) -> dict[str, np.ndarray]:
+    """Group label of each pair: source pair (sorted), name kind (the weaker side's), id presence."""
+    a, b = kinds["source"][left], kinds["source"][right]
+    source = np.where(a <= b, a + "-" + b, b + "-" + a)
+    rank = {k: i for i, k in enumerate(NAME_KIND_ORDER)}
+    to_rank = np.vectorize(rank.get, otypes=[np.int64])
+    na, nb = kinds["name"][left], kinds["name"][right]
+    name = np.where(to_rank(na) <= to_rank(nb), na, nb) if left.size else na
+    ids = (kinds["id"][left] == "id").astype(int) + (kinds["id"][right] == "id").astype(int)
+    id_label = np.array(["ids: none", "ids: one side", "ids: both"], dtype=object)[ids]
+    return {"source_pair": source, "name_kind": name, "id_presence": id_label}
+
+
+def grouped_scores(kinds: dict[str, np.ndarray], true_left, true_right, found_true: np.ndarray,
+                   pred_left, pred_right, correct_pred: np.ndarray) -> dict[str, dict[str, dict]]:
+    """Recall over the true pairs and precision over the predicted pairs (clusters of at most
+    MAX_CLUSTER_FOR_PAIRS records) per group of each grouping."""
+    true_groups = pair_groups(kinds, true_left, true_right)
+    pred_groups = pair_groups(kinds, pred_left, pred_right)
+    out: dict[str, dict[str, dict]] = {}
+    for grouping in true_groups:
+        t = pd.DataFrame({"g": true_groups[grouping], "hit": found_true})
+        p = pd.DataFrame({"g": pred_groups[grouping], "hit": correct_pred})
+        t_agg = t.groupby("g")["hit"].agg(["size", "sum"])
+        p_agg = p.groupby("g")["hit"].agg(["size", "sum"])
+        table = {}
+        for g in sorted(set(t_agg.index) | set(p_agg.index)):
+            n_true = int(t_agg["size"].get(g, 0))
+            recall = float(t_agg["sum"].get(g, 0) / n_true) if n_true else 1.0
+            n_pred = int(p_agg["size"].get(g, 0))
+            precision = float(p_agg["sum"].get(g, 0) / n_pred) if n_pred else 1.0
+            f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+            table[str(g)] = {"true_pairs": n_true, "predicted_pairs": n_pred, "precision": precision,
+                             "recall": recall, "f1": f1}
+        out[grouping] = table
+    return out
+
+
+def persons_with_two_ids(df: pd.DataFrame, labels: np.ndarray) -> int:
+    """Predicted persons holding two or more different valid id numbers."""
+    valid = df["id_valid"].to_numpy(dtype=bool)
+    frame = pd.DataFrame({"p": labels[valid], "id": df["id18_code"].to_numpy(dtype=np.int64)[valid]})
+    return int((frame.groupby("p")["id"].nunique() > 1).sum())
+
+
 def pattern_text(levels: np.ndarray, names: list[str]) -> list[str]:
     return [" ".join(f"{n[:4]}{'.' if v < 0 else v}" for n, v in zip(names, row)) for row in levels]
 
@@ -107,7 +178,8 @@ def breakdown(title: str, df: pd.DataFrame, result, settings, labelled: pd.DataF
         print(f"\n{title}: none")
         return
     levels = comparison_levels(df, left, right, settings.comparisons)
-    _, probability = score(result.model, df, left, right, levels)
+    _, probability = score(result.model, df, left, right, levels,
+                           candidate_groups(df, left, right, settings))
     codes = left * n + right
     is_candidate = np.isin(codes, candidate_codes)
     print(f"\n{title}: {left.size} pairs, {int(is_candidate.sum())} candidates, "
@@ -135,6 +207,7 @@ def main() -> None:
     parser.add_argument("--threshold", type=float, default=None)
     parser.add_argument("--no-breakdown", action="store_true")
     parser.add_argument("--top", type=int, default=15)
+    parser.add_argument("--json", type=Path, default=None, help="write the figures to this file")
     args = parser.parse_args()
     world = "heldout" if args.heldout else args.world
 
@@ -182,22 +255,48 @@ def main() -> None:
     print("seconds: " + " ".join(f"{k}={v:.1f}" for k, v in times.items())
           + " | link: " + " ".join(f"{k}={v}" for k, v in result.stats.seconds.items()))
     print(f"lambda={result.model.lambda_:.3g} clustering={result.stats.to_dict()['clustering']}")
+    if result.model.group_lambdas is not None and getattr(settings.prior_groups, "__name__", "") == "source_category":
+        from schemas.contract import SOURCES
+        table, labels = result.model.group_lambdas, ("other",) + tuple(SOURCES)
+        print("group priors (log2 odds): " + " ".join(
+            f"{labels[a]}-{labels[b]}:{np.log2(table[a, b] / (1 - table[a, b])):+.1f}"
+            for a in range(1, table.shape[0]) for b in range(a, table.shape[0])))
     for c in result.model.comparisons:
         print(f"  {c.name:<10} " + " ".join(f"{lvl[:14]}:{w:+.1f}" for lvl, w in zip(c.levels, c.level_weights())))
-    if args.no_breakdown:
-        return
     pred = result.labels
+    returns = return_scores(df, pred, truth)
+    poverty = poverty_list_scores(df, pred, truth)
+    two_ids = persons_with_two_ids(df, pred)
+    print(f"returns precision={returns['precision']:.4f} recall={returns['recall']:.4f} "
+          f"f1={returns['f1']:.4f} | poverty-list precision={poverty['precision']:.4f} "
+          f"recall={poverty['recall']:.4f} f1={poverty['f1']:.4f} | persons with two valid ids={two_ids}")
     missed = pred[true_left] != pred[true_right]
-    breakdown("false negatives", df, result, settings, labelled, true_left[missed], true_right[missed],
-              true_left, true_right, candidate_codes, args.top)
     pred_left, pred_right = group_pairs(pred, MAX_CLUSTER_FOR_PAIRS)
     wrong = truth[pred_left] != truth[pred_right]
+    groups = grouped_scores(record_kinds(df), true_left, true_right, ~missed, pred_left, pred_right, ~wrong)
+    for grouping, table in groups.items():
+        print(f"by {grouping}:")
+        for g, row in table.items():
+            print(f"  {g:<18} true={row['true_pairs']:>8} pred={row['predicted_pairs']:>8} "
+                  f"P={row['precision']:.4f} R={row['recall']:.4f} F1={row['f1']:.4f}")
+    if args.json is not None:
+        figures = {"world": world, "persons": args.persons, "seed": args.seed, "records": n,
+                   "threshold": settings.match_threshold, "pairs": scores, "returns": returns,
+                   "poverty_list": poverty, "persons_with_two_valid_ids": two_ids, "groups": groups,
+                   "candidate_recall": float(in_candidates.mean()) if in_candidates.size else 1.0,
+                   "lambda": result.model.lambda_, "seconds": {**times, **result.stats.seconds}}
+        args.json.write_text(json.dumps(figures, indent=1, default=float))
+    if args.no_breakdown:
+        return
+    breakdown("false negatives", df, result, settings, labelled, true_left[missed], true_right[missed],
+              true_left, true_right, candidate_codes, args.top)
     breakdown("false positives", df, result, settings, labelled, pred_left[wrong], pred_right[wrong],
               true_left, true_right, candidate_codes, args.top)
     true_set = np.isin(candidate_codes, true_codes)
     _, candidate_probability = score(result.model, df, blocked.left, blocked.right,
-                                     comparison_levels(df, blocked.left, blocked.right, settings.comparisons))
-    bins = [0, 0.01, 0.1, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 1.0001]
+                                     comparison_levels(df, blocked.left, blocked.right, settings.comparisons),
+                                     candidate_groups(df, blocked.left, blocked.right, settings))
+    bins = [0, 0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 0.95, 0.99, 0.999, 1.0001]
     print("\ncandidate probability: true pairs / false pairs per band")
     true_hist = np.histogram(candidate_probability[true_set], bins)[0]
     false_hist = np.histogram(candidate_probability[~true_set], bins)[0]

@@ -6,6 +6,7 @@ import pandas as pd
 
 from linkage.engine.levels import comparison_levels
 from linkage.engine.fs import FSModel, contributions
+from linkage.engine.fs.training import candidate_groups
 from linkage.engine.settings import LinkageSettings
 
 
@@ -19,8 +20,13 @@ def explain_pair(model: FSModel, df: pd.DataFrame, i: int, j: int,
     left, right = np.array([min(i, j)]), np.array([max(i, j)])
     levels = comparison_levels(df, left, right, settings.comparisons)
     weights = contributions(model, df, left, right, levels)[0]
+    prior = model.prior_weight
+    group_weights = model.group_prior_weights()
+    groups = candidate_groups(df, left, right, settings)
+    if group_weights is not None and groups is not None:
+        prior = float(group_weights[groups[0]])  # the pair's group prior (settings.prior_groups)
     rows = [{"comparison": "prior", "level": None, "label": "prior (lambda)", "m": None,
-             "u": None, "weight": model.prior_weight, "tf_adjustment": 0.0}]
+             "u": None, "weight": prior, "tf_adjustment": 0.0}]
     for k, comparison in enumerate(model.comparisons):
         level = int(levels[0, k])
         present = level >= 0

@@ -11,6 +11,7 @@ from linkage.engine.clustering import ClusterStats, cluster
 from linkage.engine.constraints import Resolution, resolve
 from linkage.engine.levels import column_cache, comparison_levels
 from linkage.engine.fs import FSModel, fit, weights_from_evidence
+from linkage.engine.fs.training import candidate_groups
 from linkage.engine.parallel import CHUNKS, in_parallel
 from linkage.engine.settings import LinkageSettings, PairConstraints
 from linkage.engine.timing import StageTimer
@@ -104,17 +105,18 @@ def pairs_frame(left: np.ndarray, right: np.ndarray, levels: np.ndarray, weight:
     return frame
 
 
-def weights_in_place(model: FSModel, pair_evidence: np.ndarray,
-                     chunk: int = CHUNKS.score) -> tuple[np.ndarray, np.ndarray]:
+def weights_in_place(model: FSModel, pair_evidence: np.ndarray, chunk: int = CHUNKS.score,
+                     pair_groups: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``fs.weights_from_evidence`` a chunk at a time on one thread per CPU: the
     match weights overwrite ``pair_evidence`` (returned as the weight array) and the
-    probabilities fill a new array."""
+    probabilities fill a new array. ``pair_groups``: each pair's prior group (group priors)."""
     probability = np.empty(pair_evidence.size, dtype=np.float64)
 
     def fill(begin: int, end: int) -> None:
         for start in range(begin, end, chunk):
             part = slice(start, min(start + chunk, end))
-            pair_evidence[part], probability[part] = weights_from_evidence(model, pair_evidence[part])
+            groups = None if pair_groups is None else pair_groups[part]
+            pair_evidence[part], probability[part] = weights_from_evidence(model, pair_evidence[part], groups)
 
     in_parallel(fill, pair_evidence.size)
     return pair_evidence, probability
@@ -145,7 +147,8 @@ def link(df: pd.DataFrame, settings: LinkageSettings,
         model, pair_evidence = fit(df, candidates, levels, settings)
     del candidates
     lap("train")
-    weight, probability = weights_in_place(model, pair_evidence)
+    weight, probability = weights_in_place(model, pair_evidence,
+                                           pair_groups=candidate_groups(df, left, right, settings))
     del pair_evidence
     keep = np.flatnonzero(probability >= settings.pairs_floor)
     kept_levels = levels[keep]

@@ -131,3 +131,7 @@ class LinkageSettings:
     """log_odds_sum: bits each record pair crossing the two clusters that was never scored (no
     blocking rule made it a candidate) adds to the sum; negative counts such pairs as weak
     evidence against the merge (chains of namesakes share few keys across their ends)."""
+    prior_groups: KeyFn | None = None
+    """record -> category code (0, 1, ...; -1 counts as a category of its own): the prior is
+    estimated per unordered pair of categories (linkage.engine.fs.prior.group_priors) and
+    each pair is scored with its group's. None: one prior for all pairs."""

@@ -3,16 +3,22 @@
 The police refer the people they meet to the relief station: a police record dated d and a
 station intake on d, d+1 or d+2 are often one referral seen from both sides. And one person
 is in the station once at a time: a second intake strictly inside another stay (after its
-intake day, before its exit day) is another person.
+intake day, before its exit day) is another person. A person's city records come in spells
+(one stay in the city brings encounters and intakes weeks apart), so records close in time
+are more often one person than records years apart: the other pairs are graded by the days
+between their event dates.
 
 | level | label | when |
 |---|---|---|
 | -1 | missing | a date missing, or a pair this comparison says nothing about (village, poverty) |
 | 0 | stays overlap | station/station: one intake strictly inside the other stay; police/station: the police date strictly inside the stay |
-| 1 | unrelated dates | any other station or police pair with both dates known |
-| 2 | referral window | police date d, station intake on d .. d + REFERRAL_DAYS |
+| 1 | over two years apart | any other station or police pair, more than 730 days apart |
+| 2 | one to two years apart | 366 .. 730 days |
+| 3 | within a year | 91 .. 365 days |
+| 4 | within 90 days | 0 .. 90 days |
+| 5 | referral window | police date d, station intake on d .. d + REFERRAL_DAYS |
 
-Police/police pairs are always "unrelated dates": two encounters say nothing about each other.
+Police/police pairs are graded like the others (two encounters of one spell are days apart).
 Like every level, m and u are trained (EM and random pairs), so a roster without referrals
 gives the referral level no weight.
 """
@@ -24,8 +30,11 @@ import pandas as pd
 from linkage.engine.levels import RecordFields, Rows
 from schemas.contract import CITY_SOURCES, ESCORT_SOURCE
 
-EVENT_TIMING_LEVELS: tuple[str, ...] = ("stays overlap", "unrelated dates", "referral window")
+EVENT_TIMING_LEVELS: tuple[str, ...] = ("stays overlap", "over two years apart", "one to two years apart",
+                                         "within a year", "within 90 days", "referral window")
 REFERRAL_DAYS = 2
+GAP_LEVEL_DAYS: tuple[int, ...] = (730, 365, 90)
+"""Upper bounds (days apart, inclusive) of levels 2, 3 and 4; more than the first is level 1."""
 
 
 def event_days(df: pd.DataFrame) -> np.ndarray:
@@ -79,7 +88,10 @@ def event_timing_levels(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -
     police_l, police_r = kind_l == POLICE, kind_r == POLICE
     levels = np.full(len(left), -1, dtype=np.int8)
     city = (kind_l > 0) & (kind_r > 0) & (day_l >= 0) & (day_r >= 0)
+    apart = np.abs(day_r - day_l)
     levels[city] = 1
+    for level, bound in enumerate(GAP_LEVEL_DAYS, start=2):
+        levels[city & (apart <= bound)] = level
 
     overlap = station_l & station_r & (_inside_stay(day_l, day_r, exit_r) | _inside_stay(day_r, day_l, exit_l))
     police_in_stay = (police_l & station_r & _inside_stay(day_l, day_r, exit_r)) | (
@@ -89,5 +101,5 @@ def event_timing_levels(df: pd.DataFrame, left: np.ndarray, right: np.ndarray) -
     gap = day_r - day_l
     referral = (police_l & station_r & (gap >= 0) & (gap <= REFERRAL_DAYS)) | (
         police_r & station_l & (gap <= 0) & (gap >= -REFERRAL_DAYS))
-    levels[city & referral] = 2
+    levels[city & referral] = len(EVENT_TIMING_LEVELS) - 1
     return levels

@@ -14,6 +14,7 @@ from linkage.roster.event_timing import (EVENT_TIMING_LEVELS, POLICE, REFERRAL_D
                                   event_timing_levels, source_kind)
 from linkage.roster.id_numbers import ID_LEVELS, id_contradicts_record, id_levels
 from linkage.roster.names import NAME_LEVELS, name_levels
+from schemas.contract import SOURCES
 from linkage.engine.settings import BlockingRule, CannotLink, Comparison, ComparisonFn, KeyFn, LinkageSettings
 
 BLOCK_CAP = 100
@@ -298,6 +299,24 @@ def roster_cannot_link() -> CannotLink:
     return CannotLink(keys=(valid_id_key,), predicate=RosterConflicts())
 
 
+def source_category(df: pd.DataFrame) -> np.ndarray:
+    """The record's source as its position in schemas.contract.SOURCES (-1 for another): the
+    prior groups. How often two records are one person depends on their sources (a police
+    encounter and a station intake days apart; two rows of one registry roster), not only on
+    the number of records."""
+    order = {source: k for k, source in enumerate(SOURCES)}
+    return pd.Series(df["source"]).map(order).fillna(-1).to_numpy(dtype=np.int64)
+
+
+def source_and_id_category(df: pd.DataFrame) -> np.ndarray:
+    """source_category * 2 + (1 if the record carries an id number): whether a record has an
+    id says something of the roster row it is (a police encounter without papers), which the
+    id comparison, carrying no weight when a side is missing, does not."""
+    source = source_category(df)
+    has_id = (df["id18_code"].to_numpy(dtype=np.int64) >= 0).astype(np.int64)
+    return np.where(source >= 0, source * 2 + has_id, -1)
+
+
 def roster_settings() -> LinkageSettings:
     """The LinkageSettings of the roster model (comparisons in ROSTER_COMPARISONS order)."""
     return LinkageSettings(
@@ -310,5 +329,6 @@ def roster_settings() -> LinkageSettings:
         cluster_support="log_odds_sum",
         support_floor=SUPPORT_FLOOR,
         unscored_pair_weight=UNSCORED_PAIR_WEIGHT,
+        prior_groups=source_and_id_category,
         identifier=("id_number", (ID_LEVELS.index("one edit or adjacent transposition"), ID_LEVELS.index("identical"))),
     )

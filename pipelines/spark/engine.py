@@ -40,6 +40,7 @@ from linkage.engine.blocking import RuleStats, candidate_pairs
 from linkage.engine.clustering import ClusterStats, cluster
 from linkage.engine.levels import comparison_levels
 from linkage.engine.link import LinkageResult, LinkageStats, pairs_frame
+from linkage.engine.fs.training import candidate_groups, set_group_priors
 from linkage.engine.fs import (FSModel, evidence, possible_pairs, prior_from_candidates, train_from_patterns,
                                weights_from_evidence)
 from linkage.engine.settings import BlockingRule, LinkageSettings
@@ -138,12 +139,17 @@ def _evidence_fn(frame_broadcast, model: FSModel, settings: LinkageSettings):
     return with_evidence
 
 
-def _score_fn(model: FSModel):
-    """mapInPandas function: match weight and probability of each pair from its evidence."""
+def _score_fn(model: FSModel, frame_broadcast=None, settings: LinkageSettings | None = None):
+    """mapInPandas function: match weight and probability of each pair from its evidence (with
+    the settings' prior groups, each pair's group prior)."""
 
     def with_scores(batches):
         for batch in batches:
-            weight, probability = weights_from_evidence(model, batch.pop("evidence").to_numpy())
+            groups = None
+            if settings is not None and settings.prior_groups is not None:
+                groups = candidate_groups(frame_broadcast.value, batch["left"].to_numpy(),
+                                          batch["right"].to_numpy(), settings)
+            weight, probability = weights_from_evidence(model, batch.pop("evidence").to_numpy(), groups)
             yield batch.assign(match_weight=weight, match_probability=probability)
 
     return with_scores
@@ -238,13 +244,19 @@ def link_spark(spark: SparkSession, normalized: pd.DataFrame | str | Path,
         with_evidence = with_levels.mapInPandas(_evidence_fn(frame_broadcast, model, settings),
                                                 level_schema + ", evidence double").persist()
         persisted.append(with_evidence)
-        pair_evidence = (with_evidence.select("left", "right", "evidence").toPandas()
-                         .sort_values(["left", "right"], kind="stable")["evidence"].to_numpy())
-        model.lambda_ = prior_from_candidates(pair_evidence, possible_pairs(df, settings.link_only_column))
+        evidence_frame = (with_evidence.select("left", "right", "evidence").toPandas()
+                          .sort_values(["left", "right"], kind="stable"))
+        pair_evidence = evidence_frame["evidence"].to_numpy()
+        if settings.prior_groups is not None:
+            set_group_priors(model, df, evidence_frame["left"].to_numpy(), evidence_frame["right"].to_numpy(),
+                             pair_evidence, settings)
+        else:
+            model.lambda_ = prior_from_candidates(pair_evidence, possible_pairs(df, settings.link_only_column))
+        del evidence_frame
         lap("train")
 
         score_schema = level_schema + ", match_weight double, match_probability double"
-        scored = with_evidence.mapInPandas(_score_fn(model), score_schema).persist()
+        scored = with_evidence.mapInPandas(_score_fn(model, frame_broadcast, settings), score_schema).persist()
         persisted.append(scored)
         at_threshold = scored.where(F.col("match_probability") >= settings.match_threshold).count()
         lap("score")

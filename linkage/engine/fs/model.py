@@ -61,10 +61,20 @@ class FSModel:
     lambda_: float
     tf_floor: float = DEFAULT_TF_FLOOR
     sessions: list[dict] = field(default_factory=list)
+    group_lambdas: np.ndarray | None = None
+    """(K, K) symmetric: the prior of pairs whose records fall in categories (a, b) of
+    ``LinkageSettings.prior_groups`` (row/column 0 is category -1); None: ``lambda_`` for all."""
 
     @property
     def prior_weight(self) -> float:
         return float(np.log2(self.lambda_ / (1 - self.lambda_)))
+
+    def group_prior_weights(self) -> np.ndarray | None:
+        """log2 prior odds per flattened group (a * K + b), or None without group priors."""
+        if self.group_lambdas is None:
+            return None
+        table = np.asarray(self.group_lambdas, dtype=np.float64).ravel()
+        return np.log2(table / (1 - table))
 
     def to_json(self, tf_key: bytes | None = None) -> str:
         """The model as JSON; with `tf_key` (or a model read with one) the tf keys are digests."""
@@ -74,6 +84,7 @@ class FSModel:
             "lambda": self.lambda_,
             "tf_floor": self.tf_floor,
             "sessions": self.sessions,
+            "group_lambdas": None if self.group_lambdas is None else np.asarray(self.group_lambdas).tolist(),
             "comparisons": [{
                 "name": c.name, "levels": list(c.levels), "m": c.m.tolist(), "u": c.u.tolist(),
                 "tf_column": c.tf_column, "tf_levels": list(c.tf_levels),
@@ -94,5 +105,7 @@ class FSModel:
             tf_levels=tuple(c["tf_levels"]), tf_table=dict(c["tf_table"]),
             fixed_levels=tuple(c["fixed_levels"]), tf_hash_key=tf_key if hashed else None)
             for c in data["comparisons"]]
+        groups = data.get("group_lambdas")
         return cls(comparisons=comparisons, lambda_=data["lambda"], tf_floor=data["tf_floor"],
-                   sessions=data["sessions"])
+                   sessions=data["sessions"],
+                   group_lambdas=None if groups is None else np.asarray(groups, dtype=np.float64))

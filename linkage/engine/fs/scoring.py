@@ -123,13 +123,22 @@ def _row_frequencies(df: pd.DataFrame, comparison: ComparisonModel, floor: float
 
 
 def score(model: FSModel, df: pd.DataFrame, left: np.ndarray, right: np.ndarray,
-          levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Match weight (log2 odds) and match probability of each pair."""
-    return weights_from_evidence(model, evidence(model, df, left, right, levels))
+          levels: np.ndarray, pair_groups: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Match weight (log2 odds) and match probability of each pair (``pair_groups``: see
+    ``weights_from_evidence``)."""
+    return weights_from_evidence(model, evidence(model, df, left, right, levels), pair_groups)
 
 
-def weights_from_evidence(model: FSModel, pair_evidence: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Match weight (prior + evidence, log2 odds) and match probability of each pair."""
-    weight = model.prior_weight + pair_evidence
+def weights_from_evidence(model: FSModel, pair_evidence: np.ndarray,
+                          pair_groups: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Match weight (prior + evidence, log2 odds) and match probability of each pair.
+
+    With the model's group priors and each pair's group (linkage.engine.fs.prior.pair_groups),
+    a pair's prior is its group's; otherwise the one lambda."""
+    group_weights = model.group_prior_weights()
+    if group_weights is not None and pair_groups is not None:
+        weight = group_weights[pair_groups] + pair_evidence
+    else:
+        weight = model.prior_weight + pair_evidence
     probability = 1.0 / (1.0 + np.exp2(-np.clip(weight, -1000, 1000)))
     return weight, probability

@@ -29,9 +29,10 @@ import pandas as pd
 
 from linkage.engine.blocking import CandidatePairs
 from linkage.engine.fs.em import _initial_m, _with_fixed, expectation_maximisation
-from linkage.engine.fs.model import DEFAULT_TF_FLOOR, ComparisonModel, FSModel
+from linkage.engine.fs.model import DEFAULT_TF_FLOOR, LAMBDA_BOUNDS, ComparisonModel, FSModel
 from linkage.engine.fs.patterns import masked_pattern_counts, merged_patterns, pattern_index
-from linkage.engine.fs.prior import possible_pairs, prior_from_candidates
+from linkage.engine.fs.prior import (group_possible_pairs, group_priors, pair_groups, possible_pairs,
+                                     prior_from_candidates, record_categories)
 from linkage.engine.fs.scoring import evidence, term_frequencies
 from linkage.engine.fs.u import settings_u
 from linkage.engine.levels import column_cache
@@ -211,8 +212,38 @@ def fit(df: pd.DataFrame, pairs: CandidatePairs, levels: np.ndarray, settings: L
         model.tf_floor = tf_floor
         pair_evidence = evidence(model, df, pairs.left, pairs.right, levels, index=index)
     del index
-    model.lambda_ = prior_from_candidates(pair_evidence, possible_pairs(df, settings.link_only_column))
+    if settings.prior_groups is not None:
+        set_group_priors(model, df, pairs.left, pairs.right, pair_evidence, settings)
+    else:
+        model.lambda_ = prior_from_candidates(pair_evidence, possible_pairs(df, settings.link_only_column))
     return model, pair_evidence
+
+
+def candidate_groups(df: pd.DataFrame, left: np.ndarray, right: np.ndarray,
+                     settings: LinkageSettings) -> np.ndarray | None:
+    """Each pair's prior group under ``settings.prior_groups`` (None without)."""
+    if settings.prior_groups is None:
+        return None
+    categories, k = record_categories(df, settings.prior_groups)
+    return pair_groups(categories, k, left, right)
+
+
+def set_group_priors(model: FSModel, df: pd.DataFrame, left: np.ndarray, right: np.ndarray,
+                     pair_evidence: np.ndarray, settings: LinkageSettings) -> None:
+    """``model.group_lambdas`` from the candidates' evidence, one fixed point per group of
+    ``settings.prior_groups``, and ``model.lambda_`` their expected matches over all possible
+    pairs (the one lambda of the same fixed points). Groups without candidates take the
+    share of candidates among all possible pairs as their prior (only pairs outside blocking
+    fall in them, and none is scored)."""
+    categories, k = record_categories(df, settings.prior_groups)
+    groups = pair_groups(categories, k, left, right)
+    possible = group_possible_pairs(categories, k, df, settings.link_only_column)
+    all_pairs = max(float(np.triu(possible).sum()), 1.0)
+    fallback = float(np.clip(max(pair_evidence.size, 1) / all_pairs, *LAMBDA_BOUNDS))
+    model.group_lambdas = group_priors(pair_evidence, groups, possible, fallback)
+    upper = np.triu(np.ones((k, k), dtype=bool))
+    expected = float((model.group_lambdas[upper] * possible[upper]).sum())
+    model.lambda_ = float(np.clip(expected / all_pairs, *LAMBDA_BOUNDS))
 
 
 def train(df: pd.DataFrame, pairs: CandidatePairs, levels: np.ndarray, settings: LinkageSettings,

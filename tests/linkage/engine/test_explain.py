@@ -44,3 +44,23 @@ def test_explanation_sums_to_the_match_weight():
     table = explain_pair(model, df, 0, 2, settings)  # two "ann": tf replaces u
     given_row = table.set_index("comparison").loc["given"]
     assert given_row["label"] == "exact" and given_row["tf_adjustment"] != 0.0
+
+
+def test_explanation_uses_the_pair_group_prior():
+    from linkage.engine.fs.training import candidate_groups
+    df = _frame()
+    df["kind"] = np.arange(len(df)) % 2
+    settings = LinkageSettings(
+        comparisons=[Comparison("given", ("else", "exact"), exact_match("given")),
+                     Comparison("surname", ("else", "close", "exact"), string_similarity("surname", (0.9,)))],
+        blocking_rules=[BlockingRule("given", text_key("given"))], u_sample_size=5_000,
+        prior_groups=lambda frame: frame["kind"].to_numpy())
+    pairs = candidate_pairs(df, settings.blocking_rules, settings.block_cap)
+    levels = comparison_levels(df, pairs.left, pairs.right, settings.comparisons)
+    model = train(df, pairs, levels, settings)
+    assert model.group_lambdas is not None
+    weight, _ = score(model, df, pairs.left, pairs.right, levels,
+                      candidate_groups(df, pairs.left, pairs.right, settings))
+    for index in (0, len(pairs) - 1):
+        i, j = int(pairs.left[index]), int(pairs.right[index])
+        assert abs(explain_pair(model, df, i, j, settings)["weight"].sum() - weight[index]) < 1e-9

@@ -25,15 +25,26 @@ def test_levels_follow_the_module_table():
         "referral window",   # police 05-01, intake 05-03
         "stays overlap",     # second intake inside the stay 05-03..05-10
         "stays overlap",     # police 05-07 inside the stay
-        "unrelated dates",   # two police encounters
-        "unrelated dates",   # police 05-01, intake 05-06: 5 days
+        "within 90 days",    # two police encounters 6 days apart
+        "within 90 days",    # police 05-01, intake 05-06: 5 days
         None,                # village rows say nothing about events in the city
         None,                # police record without a date
-        "unrelated dates",   # later stay, after the exit
+        "within 90 days",    # later stay, after the exit
     ]
 
 
 def test_a_stay_without_exit_date_never_overlaps():
     df = _df()
     # c (intake 05-06, still in the station) and f (08-01): no exit date, no overlap claim
-    assert event_timing_levels(df, np.array([2]), np.array([5])).tolist() == [1]
+    assert EVENT_TIMING_LEVELS[event_timing_levels(df, np.array([2]), np.array([5]))[0]] == "within 90 days"
+
+
+def test_city_pairs_are_graded_by_days_apart():
+    df = normalize_records(pd.DataFrame({
+        "source": ["police"] * 5, "record_id": list("abcde"), "file": "f.csv", "row_number": range(1, 6),
+        "name": ["扎西次仁"] * 5,
+        "event_date": ["2020-01-01", "2020-03-01", "2020-09-01", "2021-06-01", "2023-01-01"],
+    }))
+    levels = event_timing_levels(df, np.zeros(4, dtype=np.int64), np.arange(1, 5))
+    assert [EVENT_TIMING_LEVELS[v] for v in levels] == [
+        "within 90 days", "within a year", "one to two years apart", "over two years apart"]
