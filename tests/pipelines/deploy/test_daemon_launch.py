@@ -40,6 +40,7 @@ def _wait_for_run(instance: dg.DagsterInstance, timeout: float) -> dg.DagsterRun
     raise AssertionError(f"the daemon-launched run did not finish in time (status {status})")
 
 
+@pytest.mark.daemon
 def test_daemon_launched_run_succeeds_with_every_check_passed(tmp_path):
     pytest.importorskip("pyspark")  # the point: pyspark installed beside Great Expectations
     home, input_dir, output_dir = tmp_path / "home", tmp_path / "input", tmp_path / "output"

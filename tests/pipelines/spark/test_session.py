@@ -21,8 +21,10 @@ def test_spark_resource_creates_session_lazily_and_stops_it_at_teardown(spark, s
         assert resources.spark.get_session() is session
         assert session.range(10).count() == 10
         pd.testing.assert_frame_equal(resources.spark.normalize(records), normalize_records(records))
-        assert list((tmp_path / "scratch").iterdir()) == []
+        # the run's record files are gone after use; only Spark's own local dir remains while it runs
+        assert [p.name for p in (tmp_path / "scratch").iterdir()] == ["spark-local"]
     assert session.sparkContext._jsc is None  # stopped by teardown_after_execution
+    assert list((tmp_path / "scratch").iterdir()) == []  # and its local dir removed with it
 
 
 def test_local_masters_get_a_few_shuffle_partitions_per_core():
