@@ -29,7 +29,7 @@ def test_job_materializes_every_asset_and_runs_every_check():
     selected = {key for key in job.asset_layer.asset_graph.get_all_asset_keys()}
     assert selected == set(graph.get_all_asset_keys())
     expected = {"raw_rosters", "skipped_files", "records", "quarantine", "normalized_records", "linkage_result",
-                "record_links", "match_pairs", "review_queue", "returns", "poverty_matches", "persons", "follow_ups",
+                "review_decisions", "record_links", "match_pairs", "review_queue", "returns", "poverty_matches", "persons", "follow_ups",
                 "returns_by_cohort", "run_summary", "report"}
     assert {key.to_user_string() for key in selected} == expected
     check_names = {key.name for key in graph.asset_check_keys}
